@@ -1,0 +1,222 @@
+"""The genlab command line: each subcommand parses its arguments, calls one API function, prints.
+
+Results go to stdout (`--json` for machines); logs and progress bars go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from genlab.errors import GenlabError
+
+log = logging.getLogger("genlab")
+
+
+def _parser(sub, name: str, help: str, examples: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help, description=help, epilog="examples:\n" + examples,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _emit(args, result: dict, text: str) -> None:
+    print(json.dumps(result, indent=2) if getattr(args, "json", False) else text)
+
+
+# -- train ----------------------------------------------------------------------------------------------
+
+def _train_config(args):
+    from genlab.config import config_from_dict, load_config
+    from genlab.io import read_json
+    from genlab.train.checkpoint import resolve_checkpoint
+
+    overrides = list(args.set or [])
+    for flag, key in (("steps", "train.steps"), ("epochs", "train.epochs"), ("minutes", "train.minutes"),
+                      ("seed", "train.seed"), ("device", "train.device"), ("out", "train.out"),
+                      ("batch_size", "train.batch_size"), ("precision", "train.precision")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides.append(f"{key}={value}")
+    if args.steps is not None or args.epochs is not None or args.minutes is not None:
+        # an explicit limit replaces the preset's other limits
+        for key, flag in (("train.steps", "steps"), ("train.epochs", "epochs"), ("train.minutes", "minutes")):
+            if getattr(args, flag) is None:
+                overrides.insert(0, f"{key}=null")
+    if args.resume:
+        saved = read_json(resolve_checkpoint(args.resume) / "config.json")["config"]
+        from genlab.config import _set_dotted  # the saved config, with these overrides on top
+        import yaml
+        for item in overrides:
+            key, _, value = item.partition("=")
+            _set_dotted(saved, key, yaml.safe_load(value) if value.strip() else None)
+        return config_from_dict(saved)
+    if not args.preset:
+        raise GenlabError("train needs --preset NAME (see `genlab presets`) or --resume RUN_DIR")
+    return load_config(args.preset, overrides)
+
+
+def cmd_train(args) -> int:
+    from genlab.config import config_to_yaml
+    from genlab.train.loop import train
+
+    cfg = _train_config(args)
+    if args.dry_run:
+        print(config_to_yaml(cfg), end="")
+        return 0
+    run = train(cfg, resume=args.resume, progress=not args.quiet)
+    s = run.summary
+    _emit(args, {"run": str(run.path), **s},
+          f"{s['status']}: {s['step']} steps, {s['images_seen']} images in {s['train_seconds']:.0f} s\n"
+          f"run folder:  {run.path}\nsamples:     {run.path / 'samples.png'}\ncurves:      {run.path / 'curves.png'}\n"
+          f"checkpoint:  {run.path / s['checkpoint']}")
+    return 130 if s["status"] == "interrupted" else 0
+
+
+# -- sample ---------------------------------------------------------------------------------------------
+
+def cmd_sample(args) -> int:
+    from genlab.apps.sample import parse_range_list, sample_seeds, write_samples
+    from genlab.train.loop import resolve_device
+    from genlab.train.run import load_run
+
+    run = load_run(args.run, device=resolve_device(args.device))
+    seeds = parse_range_list(args.seeds, "seeds")
+    labels = parse_range_list(args.labels, "labels") if args.labels else None
+    images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size)
+    out = args.out if (args.out or args.individual or args.npz) else "samples.png"
+    written = write_samples(images, grid=out, individual=args.individual, npz=args.npz, seeds=seeds)
+    _emit(args, {"images": len(seeds), "written": [str(p) for p in written[:3]] + (["..."] if len(written) > 3 else [])},
+          f"wrote {len(seeds)} samples from {run.checkpoint}:\n" + "\n".join(
+              f"  {p}" for p in ([written[0], Path(args.individual)] if args.individual and len(written) > 2 else written)))
+    return 0
+
+
+# -- presets, data, demo --------------------------------------------------------------------------------
+
+def cmd_presets(args) -> int:
+    from genlab.config import load_config, preset_names
+
+    rows = {name: load_config(name).description for name in preset_names()}
+    _emit(args, rows, "\n".join(f"{name:24s} {desc}" for name, desc in rows.items()))
+    return 0
+
+
+def cmd_data(args) -> int:
+    from genlab import data
+
+    if args.action == "list":
+        rows = {name: data.SOURCES_HELP.get(name, "") for name in data.DATASETS} if hasattr(data, "SOURCES_HELP") \
+            else {name: "" for name in data.DATASETS}
+        _emit(args, rows, "\n".join(f"{k:16s} {v}" for k, v in rows.items()))
+        return 0
+    if not args.name:
+        raise GenlabError(f"`genlab data {args.action}` needs a dataset name; known: {', '.join(data.DATASETS)}")
+    kwargs = {"data_dir": args.data_dir}
+    info = data.fetch_dataset(args.name, **kwargs) if args.action == "fetch" else data.dataset_info(args.name, **kwargs)
+    _emit(args, info, "\n".join(f"{k}: {v}" for k, v in info.items()))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from genlab.apps.demo import demo
+
+    run = demo(minutes=args.minutes, out=args.out, progress=not args.quiet)
+    s = run.summary
+    _emit(args, {"run": str(run.path), **s},
+          f"demo {s['status']}: {s['step']} steps ({s['epochs']:.2f} epochs) in {s['train_seconds']:.0f} s\n"
+          f"samples:  {run.path / 'samples.png'}\ncurves:   {run.path / 'curves.png'}\n"
+          f"summary:  {run.path / 'summary.json'}")
+    return 0
+
+
+# -- main -----------------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    from genlab import __version__
+
+    p = argparse.ArgumentParser(prog="genlab", description="Deep generative models of images: train, sample, measure, apply.",
+                                epilog="examples:\n  genlab presets\n  genlab train --preset seed-dcgan-mnist --minutes 5\n"
+                                       "  genlab sample runs/00000-seed-dcgan-mnist --seeds 0-63 --out grid.png",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"genlab {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    t = _parser(sub, "train", "Train a model from a preset, or resume a run exactly.",
+                "  genlab train --preset seed-dcgan-mnist --steps 2000\n"
+                "  genlab train --preset seed-dcgan-mnist --set train.batch_size=128 --set model.loss=minimax\n"
+                "  genlab train --preset seed-dcgan-mnist --minutes 10 --device cpu --dry-run\n"
+                "  genlab train --resume runs/00003-seed-dcgan-mnist --steps 4000")
+    t.add_argument("--preset", help="preset name (`genlab presets`) or a YAML file")
+    t.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted config override (repeatable)")
+    limit = t.add_mutually_exclusive_group()
+    limit.add_argument("--steps", type=int, help="stop after N optimizer steps in total")
+    limit.add_argument("--epochs", type=float, help="stop after N passes over the data")
+    limit.add_argument("--minutes", type=float, help="stop after M minutes of training")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--batch-size", type=int, dest="batch_size")
+    t.add_argument("--precision", choices=["fp32", "bf16", "fp16"])
+    t.add_argument("--device", help="auto | cpu | cuda | cuda:N")
+    t.add_argument("--out", help="parent folder for run folders (default runs/)")
+    t.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its newest checkpoint")
+    t.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--json", action="store_true", help="print the summary as JSON")
+    t.set_defaults(func=cmd_train)
+
+    s = _parser(sub, "sample", "Generate images from a run or checkpoint; each depends only on its seed.",
+                "  genlab sample runs/00000-seed-dcgan-mnist --seeds 0-63 --out grid.png\n"
+                "  genlab sample runs/00000-seed-dcgan-mnist/checkpoints/step_002000 --seeds 0-999 --npz fake.npz\n"
+                "  genlab sample RUN --seeds 0-15 --individual samples/")
+    s.add_argument("run", metavar="RUN_OR_CHECKPOINT")
+    s.add_argument("--seeds", default="0-63", help="seeds, e.g. 0-63 or 1,5,10-12 (default 0-63)")
+    s.add_argument("--labels", help="class labels for conditional models, cycled over the seeds (e.g. 0-9)")
+    s.add_argument("--out", help="grid PNG (default samples.png)")
+    s.add_argument("--individual", metavar="DIR", help="also write one PNG per seed into DIR")
+    s.add_argument("--npz", metavar="FILE", help="also write uint8 images (x) and seeds to an npz")
+    s.add_argument("--batch-size", type=int, default=256, dest="batch_size")
+    s.add_argument("--device", default="cpu")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_sample)
+
+    pr = _parser(sub, "presets", "List the shipped presets.", "  genlab presets\n  genlab presets --json")
+    pr.add_argument("--json", action="store_true")
+    pr.set_defaults(func=cmd_presets)
+
+    d = _parser(sub, "data", "List datasets, show one, or fetch it into the cache.",
+                "  genlab data list\n  genlab data info mnist\n  genlab data fetch mnist\n"
+                "  genlab data info fashion-mnist --data-dir ~/datasets/fashion")
+    d.add_argument("action", choices=["list", "info", "fetch"])
+    d.add_argument("name", nargs="?")
+    d.add_argument("--data-dir", help="folder with IDX files instead of the cache")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=cmd_data)
+
+    dm = _parser(sub, "demo", "Train the document's GAN on MNIST for a few minutes and write samples, curves, summary.",
+                 "  genlab demo\n  genlab demo --minutes 3 --out runs")
+    dm.add_argument("--minutes", type=float, default=8.0, help="training budget (default 8)")
+    dm.add_argument("--out", default="runs")
+    dm.add_argument("--quiet", action="store_true")
+    dm.add_argument("--json", action="store_true")
+    dm.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except GenlabError as exc:
+        if args.debug:
+            raise
+        print(f"genlab: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("genlab: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,250 @@
+"""Configs: dataclasses whose fields are the YAML keys, presets shipped in the package, dotted overrides.
+
+A config has four sections: `data`, `model` (the family's own dataclass, chosen by `family`), `train`
+and a few top-level fields. `load_config("seed-dcgan-mnist", ["train.batch_size=128"])` resolves a
+preset with overrides; every value is cast to its field's type, and unknown keys are rejected with a
+suggestion.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from genlab.errors import ConfigError, suggest, unknown
+from genlab.models import FAMILIES
+
+
+@dataclass
+class DataConfig:
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz
+    split: str = "train"             # train | test | all
+    data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
+    path: str | None = None          # image folder (folder) or .npz file (npz)
+    resolution: int | None = None    # resize to this many pixels square; None keeps the data's size
+    channels: int | None = None      # 1 (gray) or 3 (RGB); None keeps the data's channels
+    strict: bool = False             # folder: fail on an unreadable image instead of skipping it
+    binarize: str = "none"           # none | dynamic (Bernoulli pixels per batch) | fixed (drawn once)
+
+
+@dataclass
+class TrainConfig:
+    batch_size: int = 64             # images per optimizer step (global batch)
+    steps: int | None = None         # stop after this many steps ...
+    epochs: float | None = None      # ... or this many passes over the data ...
+    minutes: float | None = None     # ... or this much wall time (the first limit reached wins)
+    seed: int = 0                    # seeds weights, noise, dropout and data order
+    device: str = "auto"             # auto | cpu | cuda | cuda:N
+    precision: str = "fp32"          # fp32 | bf16 (autocast) | fp16 (autocast + grad scaler, CUDA)
+    channels_last: bool = False      # NHWC memory format for conv nets
+    compile: bool = False            # torch.compile the nets (first steps are slow)
+    grad_clip: float | None = None   # clip each net's gradient norm to this value
+    log_every: int = 50              # steps between metrics.jsonl lines
+    sample_every: int = 500          # steps between sample grids from a fixed noise batch
+    checkpoint_every: int = 1000     # steps between checkpoints (one is always written at the end)
+    keep_checkpoints: int = 2        # newest checkpoints kept on disk
+    n_samples: int = 64              # images in each sample grid
+    eval_every_steps: int = 0        # run eval_metrics every N steps (0: never)
+    eval_metrics: list[str] = field(default_factory=list)  # protocol names, e.g. [fid2k]
+    out: str = "runs"                # parent folder of run folders
+    tensorboard: bool = True         # write TensorBoard events when tensorboard is installed
+
+
+@dataclass
+class Config:
+    preset: str = ""                 # the preset this config came from ('' for none)
+    family: str = "gan"              # model family: see genlab.models.FAMILIES
+    description: str = ""            # one line shown by `genlab presets`
+    data: DataConfig = field(default_factory=DataConfig)
+    model: Any = None                # the family's config dataclass (GANConfig, ...)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------------------------------------- presets
+
+def preset_names() -> list[str]:
+    files = resources.files("genlab") / "presets"
+    return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".yaml"))
+
+
+def _preset_text(name: str) -> str:
+    if name.endswith((".yaml", ".yml")) and Path(name).is_file():
+        return Path(name).read_text(encoding="utf-8")
+    names = preset_names()
+    if name not in names:
+        raise ConfigError(unknown("preset", name, names))
+    return (resources.files("genlab") / "presets" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def load_config(preset: str | None = None, overrides: list[str] | None = None, base: dict | None = None) -> Config:
+    """A validated Config from a preset name (or YAML path), a plain dict, and `key.sub=value` overrides."""
+    raw: dict = {}
+    if preset:
+        loaded = yaml.safe_load(_preset_text(preset)) or {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"preset '{preset}' must be a YAML mapping, got {type(loaded).__name__}")
+        raw = loaded
+        raw.setdefault("preset", Path(preset).stem if preset.endswith((".yaml", ".yml")) else preset)
+    if base:
+        raw = _merge(raw, base)
+    for item in overrides or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"override '{item}' is not of the form key.sub=value")
+        _set_dotted(raw, key.strip(), yaml.safe_load(value) if value.strip() else None)
+    return config_from_dict(raw)
+
+
+def config_from_dict(raw: dict) -> Config:
+    raw = dict(raw)
+    family = raw.get("family", "gan")
+    if family not in FAMILIES:
+        raise ConfigError(unknown("family", str(family), FAMILIES))
+    model_cls = FAMILIES[family].Config
+    cfg = Config(
+        preset=_cast("preset", raw.pop("preset", ""), str),
+        family=family,
+        description=_cast("description", raw.pop("description", ""), str),
+        data=_build(DataConfig, raw.pop("data", {}) or {}, "data"),
+        model=_build(model_cls, raw.pop("model", {}) or {}, "model"),
+        train=_build(TrainConfig, raw.pop("train", {}) or {}, "train"),
+    )
+    raw.pop("family", None)
+    for key in raw:
+        known = ["preset", "family", "description", "data", "model", "train"]
+        raise ConfigError(f"config key '{key}' is unknown{suggest(key, known)}; known: {', '.join(known)}")
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    t = cfg.train
+    if t.batch_size < 1:
+        raise ConfigError(f"train.batch_size must be >= 1, got {t.batch_size}")
+    if t.precision not in ("fp32", "bf16", "fp16"):
+        raise ConfigError(f"train.precision '{t.precision}' is unknown; known: bf16, fp16, fp32")
+    for name in ("steps", "epochs", "minutes"):
+        value = getattr(t, name)
+        if value is not None and value <= 0:
+            raise ConfigError(f"train.{name} must be > 0, got {value}")
+    for name in ("log_every", "sample_every", "checkpoint_every", "keep_checkpoints"):
+        if getattr(t, name) < 1:
+            raise ConfigError(f"train.{name} must be >= 1, got {getattr(t, name)}")
+    if cfg.data.binarize not in ("none", "dynamic", "fixed"):
+        raise ConfigError(f"data.binarize '{cfg.data.binarize}' is unknown; known: dynamic, fixed, none")
+    check = getattr(cfg.model, "validate", None)
+    if check:
+        check()
+
+
+# ---------------------------------------------------------------------------------------------- casting
+
+def _merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _set_dotted(raw: dict, key: str, value: Any) -> None:
+    node = raw
+    parts = key.split(".")
+    for part in parts[:-1]:
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise ConfigError(f"override '{key}': '{part}' is a value, not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def _build(cls: type, values: dict, where: str) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"config section '{where}' must be a mapping, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    kwargs = {}
+    for key, value in values.items():
+        if key not in names:
+            raise ConfigError(
+                f"config key '{where}.{key}' is unknown{suggest(key, names)}; known: {', '.join(names)}")
+        kwargs[key] = _cast(f"{where}.{key}", value, hints[key])
+    return cls(**kwargs)
+
+
+def _cast(where: str, value: Any, tp: Any) -> Any:
+    """Cast a YAML value to a field type (int, float, bool, str, list[...], dict, X | None)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _cast(where, value, arg)
+            except ConfigError as exc:
+                errors.append(exc)
+        raise errors[0]
+    if tp is Any:
+        return value
+    if origin is list:
+        (item_tp,) = typing.get_args(tp) or (Any,)
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where} must be a list, got {value!r}")
+        return [_cast(where, v, item_tp) for v in value]
+    if origin is dict or tp is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a mapping, got {value!r}")
+        return dict(value)
+    if origin is tuple:
+        item_tps = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)) or len(value) != len(item_tps):
+            raise ConfigError(f"{where} must be a list of {len(item_tps)} values, got {value!r}")
+        return tuple(_cast(where, v, t) for v, t in zip(value, item_tps))
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+            raise ConfigError(f"{where} must be an integer, got {value!r}")
+        return int(value)
+    if tp is float:
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where} must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if isinstance(value, (dict, list)) or value is None:
+            raise ConfigError(f"{where} must be a string, got {value!r}")
+        return str(value)
+    if is_dataclass(tp):
+        return _build(tp, value, where)
+    return value
+
+
+def config_to_yaml(cfg: Config) -> str:
+    return yaml.safe_dump(cfg.to_dict(), sort_keys=False)
+
+
+def replace(cfg: Config, **sections: Any) -> Config:
+    return dataclasses.replace(cfg, **sections)

@@ -1,0 +1,71 @@
+"""Resize and channel conversion for whole datasets: uint8 (N, C, H, W) in, uint8 out."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from genlab.errors import DataError
+
+CHUNK = 4096  # images per float32 chunk: bounds the temporary memory
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [0, 255] -> float32 [-1, 1], the form images take across module boundaries."""
+    return images.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """float [-1, 1] -> uint8 [0, 255], rounded and clamped."""
+    return images.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def convert_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
+    """Gray <-> RGB. RGB -> gray uses PIL's ITU-R 601-2 luma, bit for bit."""
+    have = images.shape[1]
+    if channels not in (1, 3):
+        raise DataError(f"channels must be 1 (gray) or 3 (RGB), got {channels}")
+    if have == channels:
+        return images
+    if have == 1:
+        return images.expand(-1, 3, -1, -1).contiguous()
+    if have != 3:
+        raise DataError(f"cannot convert {have}-channel images to {channels} channels; expected 1 or 3")
+    out = torch.empty((images.shape[0], 1, *images.shape[2:]), dtype=torch.uint8)
+    for i in range(0, len(images), CHUNK):
+        rgb = images[i:i + CHUNK].to(torch.int32)
+        # PIL's L = (R*19595 + G*38470 + B*7471 + 0x8000) >> 16
+        luma = (rgb[:, 0] * 19595 + rgb[:, 1] * 38470 + rgb[:, 2] * 7471 + 0x8000) >> 16
+        out[i:i + CHUNK, 0] = luma.to(torch.uint8)
+    return out
+
+
+def resize_images(images: torch.Tensor, resolution: int) -> torch.Tensor:
+    """Shorter side to `resolution` (bilinear, antialiased when shrinking), then a centre square crop."""
+    if resolution < 1:
+        raise DataError(f"resolution must be a positive number of pixels, got {resolution}")
+    n, c, h, w = images.shape
+    if h == w == resolution:
+        return images
+    scale = resolution / min(h, w)
+    new_h, new_w = max(resolution, round(h * scale)), max(resolution, round(w * scale))
+    top, left = (new_h - resolution) // 2, (new_w - resolution) // 2
+    out = torch.empty((n, c, resolution, resolution), dtype=torch.uint8)
+    for i in range(0, n, CHUNK):
+        chunk = images[i:i + CHUNK].float()
+        if (new_h, new_w) != (h, w):
+            chunk = F.interpolate(chunk, size=(new_h, new_w), mode="bilinear", align_corners=False, antialias=True)
+        chunk = chunk[:, :, top:top + resolution, left:left + resolution]
+        out[i:i + CHUNK] = chunk.round_().clamp_(0, 255).to(torch.uint8)
+    return out
+
+
+def fit_images(images: torch.Tensor, resolution: int | None = None, channels: int | None = None) -> torch.Tensor:
+    """Apply `convert_channels` and `resize_images` where a target is given and differs."""
+    gray_first = channels is not None and channels < images.shape[1]  # resize the fewest channels
+    if gray_first:
+        images = convert_channels(images, channels)
+    if resolution is not None:
+        images = resize_images(images, resolution)
+    if channels is not None and not gray_first:
+        images = convert_channels(images, channels)
+    return images

@@ -1,0 +1,85 @@
+"""GAN objectives by name, as small functions of logits. Each returns a scalar to minimise.
+
+`LOSSES[name] = (discriminator_loss(real_logits, fake_logits), generator_loss(fake_logits))`.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def bce_real(logits: torch.Tensor) -> torch.Tensor:
+    """-log D(x): binary cross-entropy against label 1 (= softplus(-logit))."""
+    return F.softplus(-logits).mean()
+
+
+def bce_fake(logits: torch.Tensor) -> torch.Tensor:
+    """-log(1 - D(x)): binary cross-entropy against label 0 (= softplus(logit))."""
+    return F.softplus(logits).mean()
+
+
+def d_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """The discriminator's side of Goodfellow et al. 2014: -E[log D(x)] - E[log(1 - D(G(z)))]."""
+    return bce_real(real_logits) + bce_fake(fake_logits)
+
+
+def g_minimax(fake_logits: torch.Tensor) -> torch.Tensor:
+    """Goodfellow et al. 2014, eq. 1, the generator minimises E[log(1 - D(G(z)))] (saturates early)."""
+    return -F.softplus(fake_logits).mean()
+
+
+def g_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
+    """Goodfellow et al. 2014, sec. 3: maximise log D(G(z)) instead, i.e. BCE against label 1."""
+    return bce_real(fake_logits)
+
+
+def d_hinge(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Lim & Ye 2017; Miyato et al. 2018: E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]."""
+    return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+
+def g_hinge(fake_logits: torch.Tensor) -> torch.Tensor:
+    return -fake_logits.mean()
+
+
+def d_wasserstein(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Arjovsky et al. 2017: the critic maximises E[D(x)] - E[D(G(z))]."""
+    return fake_logits.mean() - real_logits.mean()
+
+
+def g_wasserstein(fake_logits: torch.Tensor) -> torch.Tensor:
+    return -fake_logits.mean()
+
+
+def d_least_squares(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Mao et al. 2017, eq. 2 with a=0, b=c=1."""
+    return 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
+
+
+def g_least_squares(fake_logits: torch.Tensor) -> torch.Tensor:
+    return 0.5 * ((fake_logits - 1) ** 2).mean()
+
+
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, labels=None,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """Gulrajani et al. 2017, eq. 3: E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates."""
+    alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
+    x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    out = critic(x_hat, labels)
+    (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """Mescheder et al. 2018, eq. 9 without gamma/2: E[||grad D(x)||^2] on real data (real.requires_grad)."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+    return grad.flatten(1).pow(2).sum(dim=1).mean()
+
+
+LOSSES = {
+    "minimax": (d_bce, g_minimax),
+    "nonsaturating": (d_bce, g_nonsaturating),
+    "hinge": (d_hinge, g_hinge),
+    "wasserstein": (d_wasserstein, g_wasserstein),
+    "least-squares": (d_least_squares, g_least_squares),
+}

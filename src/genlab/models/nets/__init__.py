@@ -1,0 +1,11 @@
+"""Architectures: plain nn.Modules with keyword-only arguments and no training logic.
+
+NETS maps a net name to the modules a family builds from it: a GAN takes a "generator" and a
+"discriminator"; an autoencoder an "encoder" and a "decoder". Interface arguments (img_channels,
+img_resolution, num_classes, latent_dim) come from the data and family; the rest from `net_args`.
+"""
+from genlab.models.nets.seed_dcgan import SeedDiscriminator, SeedGenerator
+
+NETS: dict[str, dict[str, type]] = {
+    "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
+}

@@ -1,0 +1,320 @@
+"""The one training loop. It drives any family through its small surface:
+`configure_optimizers()`, `train_step(batch, nets, update)`, `sample(...)`, and knows nothing else of it.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import platform
+import signal
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+from tqdm import tqdm
+
+import genlab
+from genlab.config import Config, config_to_yaml
+from genlab.data import load_dataset
+from genlab.errors import ConfigError, TrainingError
+from genlab.io import read_json, write_json, write_text
+from genlab.train import checkpoint as ckpt
+from genlab.train.batches import BatchOrder
+from genlab.train.logging import MetricsLogger
+from genlab.train.run import Run, build_model, load_run
+from genlab.viz import plot_curves, save_image
+
+log = logging.getLogger("genlab")
+
+Evaluator = Callable[[torch.nn.Module, int], dict]
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"train.device '{name}' was asked for, but no CUDA device is available; use cpu or auto")
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"train.device '{name}' is not a device; expected auto, cpu, cuda or cuda:N") from None
+
+
+def new_run_dir(out: str | Path, name: str) -> Path:
+    """runs/00007-NAME: one more than the highest number already there."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name[:5]) for p in out.iterdir() if p.name[:5].isdigit()]
+    for i in range(max(numbers, default=-1) + 1, 100000):
+        path = out / f"{i:05d}-{name}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise TrainingError(f"no free run number left in '{out}'")
+
+
+def versions() -> dict:
+    return {"genlab": genlab.__version__, "torch": torch.__version__, "python": platform.python_version()}
+
+
+class _StopFlag:
+    """First Ctrl-C asks the loop to stop at the end of the current step (and save); a second one aborts."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self):
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave Ctrl-C alone
+            self._previous = None
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+class Trainer:
+    """State of one training run; `fit()` runs it. Use `genlab.train(config)` rather than this class."""
+
+    def __init__(self, config: Config, *, resume: str | Path | None = None, evaluator: Evaluator | None = None,
+                 progress: bool = True):
+        self.config, self.evaluator, self.progress = config, evaluator, progress
+        t = config.train
+        self.device = resolve_device(t.device)
+        d = config.data
+        self.data = load_dataset(d.name, d.split, data_dir=d.data_dir, path=d.path,
+                                 resolution=d.resolution, channels=d.channels, strict=d.strict)
+        self.shape = {"channels": self.data.channels, "resolution": self.data.resolution,
+                      "num_classes": self.data.num_classes}
+        torch.manual_seed(t.seed)
+        self.model = build_model(config, img_channels=self.data.channels, img_resolution=self.data.resolution,
+                                 num_classes=self.data.num_classes).to(self.device)
+        self.optimizers = self.model.configure_optimizers()
+        self.order = BatchOrder(len(self.data), t.batch_size, t.seed)
+        self.step, self.images_seen, self.elapsed = 0, 0, 0.0
+        self.images = self.data.images.to(self.device)
+        self.labels = self.data.labels.to(self.device) if self.data.labels is not None else None
+        if config.data.binarize == "fixed":
+            g = torch.Generator().manual_seed(t.seed)
+            self.images = (torch.bernoulli(self.data.images.float() / 255, generator=g) * 255).to(torch.uint8).to(self.device)
+        if resume is not None:
+            self.run_dir = Path(resume)
+            self._restore(ckpt.resolve_checkpoint(resume))
+        else:
+            self.run_dir = new_run_dir(t.out, config.preset or f"{config.family}-{config.model.net}-{d.name}")
+        self.nets = self._wrap(self.model.trainable())
+        self.scaler = torch.amp.GradScaler("cuda") if t.precision == "fp16" and self.device.type == "cuda" else None
+        if t.precision == "fp16" and self.device.type != "cuda":
+            raise ConfigError("train.precision 'fp16' needs a CUDA device; use bf16 or fp32 on the CPU")
+        g = torch.Generator().manual_seed(t.seed + 12345)
+        self.fixed_z = self.model.prior(t.n_samples, generator=g)
+        nc = getattr(self.model, "num_classes", 0)
+        self.fixed_labels = (torch.arange(t.n_samples) % nc).to(self.device) if nc else None
+
+    # -- pieces ---------------------------------------------------------------------------------------
+    def _wrap(self, nets: dict) -> dict:
+        t = self.config.train
+        if t.channels_last:
+            for net in nets.values():
+                net.to(memory_format=torch.channels_last)
+        if t.compile:
+            nets = {k: torch.compile(v) for k, v in nets.items()}
+        return nets
+
+    def _batch(self) -> dict:
+        idx = self.order.next().to(self.device)
+        x = self.images[idx].float()
+        if self.config.data.binarize == "dynamic":  # Burda et al. 2016: fresh Bernoulli pixels every time
+            x = torch.bernoulli(x / 255) * 255
+        x = x / 127.5 - 1  # (B, C, H, W) in [-1, 1]
+        if self.config.train.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return {"images": x, "labels": self.labels[idx] if self.labels is not None else None}
+
+    def _update(self, loss: torch.Tensor, name: str) -> None:
+        opt = self.optimizers[name]
+        clip = self.config.train.grad_clip
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            if clip:
+                self.scaler.unscale_(opt)
+            self._clip(opt, clip)
+            self.scaler.step(opt)
+            self.scaler.update()
+        else:
+            loss.backward()
+            self._clip(opt, clip)
+            opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    @staticmethod
+    def _clip(opt, clip):
+        if clip:
+            params = [p for g in opt.param_groups for p in g["params"]]
+            torch.nn.utils.clip_grad_norm_(params, clip)
+
+    def _autocast(self):
+        if self.config.train.precision == "fp32":
+            return contextlib.nullcontext()
+        dtype = torch.bfloat16 if self.config.train.precision == "bf16" else torch.float16
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    def _tick(self) -> None:
+        """Add the wall time since the last tick to self.elapsed (which checkpoints carry over)."""
+        now = time.perf_counter()
+        self.elapsed += now - self._clock
+        self._clock = now
+
+    def _limit_reached(self) -> bool:
+        t = self.config.train
+        if t.steps is not None and self.step >= t.steps:
+            return True
+        if t.epochs is not None and self.order.epochs_done >= t.epochs:
+            return True
+        return t.minutes is not None and self.elapsed + time.perf_counter() - self._clock >= t.minutes * 60
+
+    def total_steps(self) -> int | None:
+        t = self.config.train
+        candidates = []
+        if t.steps is not None:
+            candidates.append(t.steps)
+        if t.epochs is not None:
+            candidates.append(math.ceil(t.epochs * self.order.batches_per_epoch))
+        return min(candidates) if candidates else None
+
+    # -- checkpoints ----------------------------------------------------------------------------------
+    def save(self) -> Path:
+        state_tensors: dict[str, torch.Tensor] = {"rng.cpu": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            state_tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+        opt_meta = {}
+        for name, opt in self.optimizers.items():
+            opt_meta[name], tensors = ckpt.optimizer_to_flat(name, opt)
+            state_tensors.update(tensors)
+        if self.scaler is not None:
+            opt_meta["_scaler"] = self.scaler.state_dict()
+        state = {"step": self.step, "images_seen": self.images_seen, "elapsed_s": self.elapsed,
+                 "data_position": self.order.state(), "optimizers": opt_meta, "versions": versions()}
+        config = {"config": self.config.to_dict(), "data_shape": self.shape, "step": self.step,
+                  "versions": versions()}
+        path = ckpt.save_checkpoint(self.run_dir / "checkpoints", self.step, model_state=self.model.state_dict(),
+                                    config=config, state_tensors=state_tensors, state=state)
+        ckpt.prune_checkpoints(self.run_dir / "checkpoints", self.config.train.keep_checkpoints)
+        return path
+
+    def _restore(self, path: Path) -> None:
+        meta, weights = ckpt.load_model_state(path)
+        self.model.load_state_dict(weights)
+        state, tensors = ckpt.load_train_state(path)
+        for name, opt in self.optimizers.items():
+            ckpt.optimizer_from_flat(name, opt, state["optimizers"][name], tensors)
+        self.order.load_state(state["data_position"])
+        self.step, self.images_seen, self.elapsed = state["step"], state["images_seen"], state["elapsed_s"]
+        torch.set_rng_state(tensors["rng.cpu"])
+        if "rng.cuda" in tensors and self.device.type == "cuda":
+            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
+        self.resumed_from = path
+
+    # -- the loop -------------------------------------------------------------------------------------
+    def fit(self) -> Run:
+        t = self.config.train
+        resumed = getattr(self, "resumed_from", None)
+        if resumed is None:
+            write_text(self.run_dir / "config.yaml", config_to_yaml(self.config))
+        (self.run_dir / "samples").mkdir(exist_ok=True)
+        logger = MetricsLogger(self.run_dir, t.tensorboard, resume_step=self.step if resumed else None)
+        last_ckpt = resumed
+        sums: dict[str, float] = {}
+        count, interval_start, interval_images = 0, time.perf_counter(), 0
+        status = "finished"
+        self._clock = time.perf_counter()
+        bar = tqdm(total=self.total_steps(), initial=self.step, disable=not self.progress, unit="step",
+                   dynamic_ncols=True, desc=self.run_dir.name)
+        try:
+            with _StopFlag() as stop:
+                if self.step == 0:
+                    self._write_samples()
+                while not self._limit_reached():
+                    batch = self._batch()
+                    with self._autocast():
+                        losses = self.model.train_step(batch, self.nets, self._update)
+                    self.step += 1
+                    self.images_seen += batch["images"].shape[0]
+                    interval_images += batch["images"].shape[0]
+                    for k, v in losses.items():
+                        if not math.isfinite(v):
+                            where = f"'{last_ckpt}'" if last_ckpt else "none was written yet"
+                            raise TrainingError(f"{k} is {v} at step {self.step}; training stopped. "
+                                                f"Last good checkpoint: {where}")
+                        sums[k] = sums.get(k, 0.0) + v
+                    count += 1
+                    if self.step % t.log_every == 0 or self._limit_reached():
+                        now = time.perf_counter()
+                        rate = interval_images / max(now - interval_start, 1e-9)
+                        record = {"step": self.step, "images": self.images_seen, "epoch": round(self.order.epochs_done, 4),
+                                  "time": round(self.elapsed + now - self._clock, 3), "img_per_s": round(rate, 2),
+                                  **{k: v / count for k, v in sums.items()}}
+                        logger.log(record)
+                        bar.set_postfix({"img/s": f"{rate:.0f}", **{k: f"{v / count:.3f}" for k, v in sums.items()}})
+                        sums, count, interval_start, interval_images = {}, 0, now, 0
+                    bar.update(1)
+                    if self.step % t.sample_every == 0:
+                        self._write_samples()
+                    if self.evaluator and t.eval_every_steps and self.step % t.eval_every_steps == 0:
+                        logger.log({"step": self.step, **self.evaluator(self.model, self.step)})
+                    if self.step % t.checkpoint_every == 0:
+                        self._tick()
+                        last_ckpt = self.save()
+                    if stop.requested:
+                        status = "interrupted"
+                        break
+        finally:
+            bar.close()
+            logger.close()
+        self._tick()
+        final = self.save() if last_ckpt is None or last_ckpt.name != f"step_{self.step:06d}" else last_ckpt
+        if self.step % t.sample_every:
+            self._write_samples()
+        plot_curves(logger.records(), self.run_dir / "curves.png")
+        summary = self._summary(status, final, logger.records())
+        write_json(self.run_dir / "summary.json", summary)
+        return Run(path=self.run_dir, config=self.config, model=self.model, step=self.step, checkpoint=final,
+                   summary=summary)
+
+    def _write_samples(self) -> Path:
+        images = self.model.generate(self.fixed_z, self.fixed_labels)
+        path = save_image(images, self.run_dir / "samples" / f"step_{self.step:06d}.png")
+        save_image(images, self.run_dir / "samples.png")
+        return path
+
+    def _summary(self, status: str, final: Path, records: list[dict]) -> dict:
+        last = {k: v for r in records for k, v in r.items() if k.startswith(("loss", "d_", "elbo", "kl", "rec"))}
+        previous = read_json(self.run_dir / "summary.json") if (self.run_dir / "summary.json").is_file() else {}
+        return {"status": status, "preset": self.config.preset, "family": self.config.family,
+                "step": self.step, "images_seen": self.images_seen,
+                "epochs": round(self.order.epochs_done, 4), "train_seconds": round(self.elapsed, 2),
+                "device": str(self.device), "precision": self.config.train.precision,
+                "final_losses": last, "checkpoint": str(final.relative_to(self.run_dir)),
+                "samples": "samples.png", "curves": "curves.png",
+                "metrics": previous.get("metrics", {}), "versions": versions()}
+
+
+def train(config: Config, *, resume: str | Path | None = None, evaluator: Evaluator | None = None,
+          progress: bool = True) -> Run:
+    """Train a model from a config (or continue a run folder exactly with `resume`)."""
+    return Trainer(config, resume=resume, evaluator=evaluator, progress=progress).fit()
+
+
+__all__ = ["train", "Trainer", "Run", "load_run", "resolve_device"]

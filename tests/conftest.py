@@ -1,0 +1,27 @@
+"""Shared fixtures: tiny image sets written as npz, and a tiny GAN config that trains in seconds."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def tiny_npz(tmp_path):
+    """256 MNIST-sized images with a bright blob and labels 0-3, as an npz file."""
+    rng = np.random.default_rng(0)
+    x = np.zeros((256, 28, 28), np.uint8)
+    y = rng.integers(0, 4, size=256)
+    for i in range(256):
+        r, c = 6 + 4 * (y[i] // 2), 6 + 4 * (y[i] % 2)
+        x[i, r:r + 12, c:c + 12] = rng.integers(150, 256, size=(12, 12))
+    path = tmp_path / "tiny.npz"
+    np.savez(path, x=x, y=y)
+    return path
+
+
+@pytest.fixture
+def tiny_overrides(tiny_npz, tmp_path):
+    """Overrides that turn the seed preset into a seconds-long run on tiny_npz."""
+    return [f"data.name=npz", f"data.path={tiny_npz}", "train.batch_size=16", "train.log_every=1",
+            "train.sample_every=2", "train.checkpoint_every=2", "train.n_samples=16", "train.epochs=null",
+            f"train.out={tmp_path / 'runs'}", "train.tensorboard=false", "model.net_args={width: 16}"]
