@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +21,22 @@ def verify_sha256(path: str | os.PathLike, expected: str, name: str | None = Non
     if got != expected:
         Path(path).unlink(missing_ok=True)
         raise ChecksumError(f"checksum mismatch for {name or path}: expected sha256 {expected}, got {got}; "
-                            "the file was deleted, run again to fetch it afresh")
+                            "deleted it; run again to fetch or rebuild it")
     return got
 
 
 def save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> str:
-    """Write an uncompressed .npz atomically (fast to load); return its sha256."""
+    """Write an uncompressed .npz atomically and byte-for-byte reproducibly; return its sha256.
+
+    np.savez stamps each member with the current time; fixed stamps make the bytes (and so the
+    sha256 in a manifest) the same whichever process, e.g. which DDP rank, writes the file.
+    """
     with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:  # a file object: np.savez would append .npz to a bare name
-            np.savez(f, **arrays)
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for key, array in arrays.items():
+                info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                with zf.open(info, "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
         digest = sha256_file(tmp)
     return digest
 

@@ -37,7 +37,8 @@ class ImageDataset:
         if self.images.dtype != torch.uint8 or self.images.ndim != 4:
             raise DataError(f"images must be uint8 (N, C, H, W), got {self.images.dtype} {tuple(self.images.shape)}")
         if self.labels is not None and (self.labels.dtype != torch.int64 or self.labels.shape != (len(self.images),)):
-            raise DataError(f"labels must be int64 ({len(self.images)},), got {self.labels.dtype} {tuple(self.labels.shape)}")
+            raise DataError(f"labels must be int64 ({len(self.images)},), "
+                            f"got {self.labels.dtype} {tuple(self.labels.shape)}")
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -156,7 +157,8 @@ def dataset_info(name: str, split: str | None = None, *, data_dir: str | None = 
     splits = [split] if split else (["train", "test"] if name in _IDX_SOURCES else ["all"])
     described = {}
     for s in splits:
-        ds = load_dataset(name, s, data_dir=data_dir, path=path, resolution=resolution, channels=channels, strict=strict)
+        ds = load_dataset(name, s, data_dir=data_dir, path=path, resolution=resolution, channels=channels,
+                          strict=strict)
         described[ds.split] = ds.describe()
     return {"name": name, "splits": described}
 

@@ -1,8 +1,9 @@
 """A folder of images (png, jpg/jpeg, webp, bmp), searched recursively.
 
 Labels come from first-level subfolder names (sorted -> 0, 1, ...) when every image sits in one and
-there are at least two; otherwise the set is unlabeled. Each image is resized so its shorter side is
-`resolution`, centre-cropped to a square, and converted to gray (channels=1) or RGB (channels=3).
+there are at least two; otherwise the set is unlabeled. Each image is centre-cropped to a square and
+resized to `resolution` (the same as shorter side to `resolution`, then a centre crop), and converted
+to gray (channels=1) or RGB (channels=3); transparency is flattened onto white.
 """
 from __future__ import annotations
 
@@ -60,7 +61,11 @@ def decode_image(path: Path, resolution: int, channels: int) -> np.ndarray:
             img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
         elif img.mode.startswith("I;16"):
             img = Image.fromarray((np.asarray(img, dtype=np.float32) / 257).round().astype(np.uint8))
-        img = ImageOps.fit(img.convert(mode), (resolution, resolution), Image.Resampling.BICUBIC)
+        img = img.convert(mode)
+        side = min(img.size)
+        left, top = (img.width - side) // 2, (img.height - side) // 2
+        # crop first, so no pixel from outside the square bleeds in through the resize filter
+        img = img.crop((left, top, left + side, top + side)).resize((resolution, resolution), Image.Resampling.BICUBIC)
         pixels = np.asarray(img, dtype=np.uint8)
     return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
 

@@ -67,7 +67,8 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     array = np.asarray(array)
     code = codes.get(array.dtype.newbyteorder("="))
     if code is None:
-        raise DataError(f"IDX cannot store dtype {array.dtype}; expected one of uint8, int8, int16, int32, float32, float64")
+        raise DataError(f"IDX cannot store dtype {array.dtype}; "
+                        "expected one of uint8, int8, int16, int32, float32, float64")
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     data = header + np.ascontiguousarray(array, dtype=TYPE_CODES[code]).tobytes()
     if str(path).endswith(".gz"):

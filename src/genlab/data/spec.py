@@ -22,11 +22,12 @@ def parse_data_spec(spec: str) -> tuple[str, dict]:
     if name in _NAMED:
         split = rest if sep else "train"
         if split not in SPLITS:
-            raise DataError(unknown(f"split of '{name}'", split, SPLITS))
+            raise DataError(unknown("split", split, SPLITS) + f" (in data spec '{spec}')")
         return name, {"split": split}
     if name in ("folder", "npz") and sep:
         if not rest:
-            raise DataError(f"data spec '{spec}' has no path; expected {name}:{'DIR' if name == 'folder' else 'FILE.npz'}")
+            expected = f"{name}:{'DIR' if name == 'folder' else 'FILE.npz'}"
+            raise DataError(f"data spec '{spec}' has no path; expected {expected}")
         return name, {"path": rest}
     if spec.lower().endswith(".npz"):
         return "npz", {"path": spec}

@@ -40,21 +40,25 @@ def convert_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
 
 
 def resize_images(images: torch.Tensor, resolution: int) -> torch.Tensor:
-    """Shorter side to `resolution` (bilinear, antialiased when shrinking), then a centre square crop."""
+    """Centre square crop, then bilinear resize to `resolution` (antialiased when shrinking).
+
+    The same as shorter side to `resolution` then a centre crop, except that no pixel from outside
+    the square bleeds in through the filter; folder images get the same treatment from PIL.
+    """
     if resolution < 1:
         raise DataError(f"resolution must be a positive number of pixels, got {resolution}")
     n, c, h, w = images.shape
     if h == w == resolution:
         return images
-    scale = resolution / min(h, w)
-    new_h, new_w = max(resolution, round(h * scale)), max(resolution, round(w * scale))
-    top, left = (new_h - resolution) // 2, (new_w - resolution) // 2
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    images = images[:, :, top:top + side, left:left + side]
+    if side == resolution:
+        return images.contiguous()
     out = torch.empty((n, c, resolution, resolution), dtype=torch.uint8)
     for i in range(0, n, CHUNK):
-        chunk = images[i:i + CHUNK].float()
-        if (new_h, new_w) != (h, w):
-            chunk = F.interpolate(chunk, size=(new_h, new_w), mode="bilinear", align_corners=False, antialias=True)
-        chunk = chunk[:, :, top:top + resolution, left:left + resolution]
+        chunk = F.interpolate(images[i:i + CHUNK].float(), size=(resolution, resolution), mode="bilinear",
+                              align_corners=False, antialias=True)
         out[i:i + CHUNK] = chunk.round_().clamp_(0, 255).to(torch.uint8)
     return out
 
