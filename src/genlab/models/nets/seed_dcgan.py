@@ -53,15 +53,15 @@ class SeedDiscriminator(nn.Module):
     """3x [Conv 3x3 (32, 64, 128), LeakyReLU(0.2), Dropout(0.3)] -> Flatten -> Dense(1) logits."""
 
     def __init__(self, *, img_channels: int = 1, img_resolution: int = 28, num_classes: int = 0,
-                 dropout: float = 0.3):
+                 width: int = 128, dropout: float = 0.3):
         super().__init__()
         layers: list[nn.Module] = []
         channels = img_channels
-        for width in (32, 64, 128):
-            layers += [nn.Conv2d(channels, width, 3, padding=1), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
-            channels = width
+        for out in (width // 4, width // 2, width):  # 32, 64, 128 at the document's width
+            layers += [nn.Conv2d(channels, out, 3, padding=1), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            channels = out
         self.features = nn.Sequential(*layers)
-        self.fc = nn.Linear(128 * img_resolution * img_resolution, 1)
+        self.fc = nn.Linear(width * img_resolution * img_resolution, 1)
         keras_init(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:

@@ -1,0 +1,72 @@
+"""End to end through the CLI: exit codes, messages, run folder contents, sampling by seed."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from genlab.cli import build_parser, main
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "genlab", *map(str, args)], capture_output=True, text=True)
+
+
+def test_every_command_has_help_with_examples():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert {"train", "sample", "presets", "data", "demo"} <= set(sub.choices)
+    for name, p in sub.choices.items():
+        assert "examples:" in p.format_help() and "genlab " + name in p.format_help(), name
+
+
+def test_train_then_sample_end_to_end(tiny_overrides, tmp_path, capsys):
+    sets = [a for o in tiny_overrides for a in ("--set", o)]
+    assert main(["train", "--preset", "seed-dcgan-mnist", "--steps", "4", "--quiet", *sets, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    run = out["run"]
+    assert out["step"] == 4 and out["status"] == "finished"
+
+    assert main(["sample", run, "--seeds", "0-7", "--out", str(tmp_path / "grid.png"), "--npz",
+                 str(tmp_path / "s.npz"), "--individual", str(tmp_path / "ind")]) == 0
+    grid = Image.open(tmp_path / "grid.png")
+    assert grid.size == (3 * 30 + 2, 3 * 30 + 2)
+    x = np.load(tmp_path / "s.npz")["x"]
+    assert x.shape == (8, 28, 28) and x.dtype == np.uint8
+    assert len(list((tmp_path / "ind").glob("seed*.png"))) == 8
+
+    # a sample depends only on its own seed, whatever else is drawn with it or the batch size
+    assert main(["sample", run, "--seeds", "5,3", "--batch-size", "1", "--npz", str(tmp_path / "t.npz")]) == 0
+    y = np.load(tmp_path / "t.npz")["x"]
+    assert np.array_equal(y[0], x[5]) and np.array_equal(y[1], x[3])
+
+
+def test_dry_run_prints_resolved_config(capsys):
+    assert main(["train", "--preset", "seed-dcgan-mnist", "--minutes", "3", "--set", "train.batch_size=32",
+                 "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "batch_size: 32" in out and "minutes: 3.0" in out and "epochs: null" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--preset", "nope"], "preset 'nope' is unknown"),
+    (["train", "--preset", "seed-dcgan-mnist", "--set", "train.lr=1", "--dry-run"], "config key 'train.lr' is unknown"),
+    (["train"], "train needs --preset NAME"),
+    (["sample", "does/not/exist"], "run or checkpoint 'does/not/exist' does not exist"),
+    (["data", "info", "mnst"], "dataset 'mnst' is unknown (did you mean 'mnist'?)"),
+])
+def test_errors_are_one_line_without_traceback(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_seeds_message(tiny_overrides, capsys):
+    sets = [a for o in tiny_overrides for a in ("--set", o)]
+    main(["train", "--preset", "seed-dcgan-mnist", "--steps", "1", "--quiet", *sets, "--json"])
+    run = json.loads(capsys.readouterr().out)["run"]
+    assert main(["sample", run, "--seeds", "a-b"]) == 2
+    assert "seeds 'a-b' is not a list of numbers" in capsys.readouterr().err

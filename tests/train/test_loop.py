@@ -1,0 +1,81 @@
+"""The training loop: run folder contents, checkpoints, NaN handling, stop on request."""
+import json
+import math
+
+import pytest
+import torch
+
+from genlab.config import load_config
+from genlab.errors import TrainingError
+from genlab.train.checkpoint import list_checkpoints
+from genlab.train.loop import Trainer, train
+from genlab.train.run import load_run
+
+
+def test_run_folder_is_self_describing(tiny_overrides):
+    run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=4"]), progress=False)
+    names = {p.name for p in run.path.iterdir()}
+    assert {"config.yaml", "metrics.jsonl", "samples", "samples.png", "curves.png", "checkpoints", "summary.json"} <= names
+    assert run.path.name.endswith("-seed-dcgan-mnist")
+    summary = json.loads((run.path / "summary.json").read_text())
+    assert summary["step"] == 4 and summary["images_seen"] == 64 and summary["status"] == "finished"
+    assert summary["versions"]["torch"] == torch.__version__
+    records = [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3, 4]
+    assert all(math.isfinite(r["loss_d"]) and math.isfinite(r["loss_g"]) for r in records)
+    assert {p.name for p in (run.path / "samples").iterdir()} == {f"step_00000{i}.png" for i in (0, 2, 4)}
+    # keep_checkpoints=2: steps 2 and 4 remain, each complete
+    ckpts = list_checkpoints(run.path / "checkpoints")
+    assert [c.name for c in ckpts] == ["step_000002", "step_000004"]
+    assert {p.name for p in ckpts[-1].iterdir()} == {"model.safetensors", "config.json", "train_state.safetensors",
+                                                    "train_state.json"}
+
+
+def test_loaded_run_samples_like_the_trained_model(tiny_overrides):
+    run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=2"]), progress=False)
+    loaded = load_run(run.path)
+    z = run.model.prior(4, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(loaded.model.generate(z), run.model.generate(z))
+    assert loaded.step == 2 and loaded.sample(3).shape == (3, 1, 28, 28)
+
+
+def test_nan_loss_stops_with_step_and_loss_named(tiny_overrides, monkeypatch):
+    trainer = Trainer(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=10"]), progress=False)
+    real_step = trainer.model.train_step
+
+    def poisoned(batch, nets, update):
+        out = real_step(batch, nets, update)
+        return {**out, "loss_g": float("nan")} if trainer.step >= 3 else out
+
+    monkeypatch.setattr(trainer.model, "train_step", poisoned)
+    with pytest.raises(TrainingError, match=r"loss_g is nan at step 4; training stopped. Last good checkpoint: .*step_000002"):
+        trainer.fit()
+    assert [c.name for c in list_checkpoints(trainer.run_dir / "checkpoints")] == ["step_000002"]
+
+
+def test_stop_request_saves_a_checkpoint(tiny_overrides, monkeypatch):
+    """What Ctrl-C does: the loop finishes the step, saves, and reports 'interrupted'."""
+    import genlab.train.loop as loop
+
+    class StopAfterThree(loop._StopFlag):
+        @property
+        def requested(self):
+            return trainer.step >= 3
+
+        @requested.setter
+        def requested(self, value):
+            pass
+
+    monkeypatch.setattr(loop, "_StopFlag", StopAfterThree)
+    trainer = Trainer(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=10", "train.checkpoint_every=100"]),
+                      progress=False)
+    run = trainer.fit()
+    assert run.summary["status"] == "interrupted" and run.step == 3
+    assert [c.name for c in list_checkpoints(run.path / "checkpoints")] == ["step_000003"]
+
+
+def test_losses_fall_on_easy_data(tiny_overrides):
+    """The discriminator quickly learns to tell the blobs from noise: its loss falls below log 4."""
+    run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=12", "model.d_step=joint"]), progress=False)
+    records = [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
+    assert records[-1]["loss_d"] < records[0]["loss_d"]
