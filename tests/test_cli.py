@@ -70,3 +70,28 @@ def test_bad_seeds_message(tiny_overrides, capsys):
     run = json.loads(capsys.readouterr().out)["run"]
     assert main(["sample", run, "--seeds", "a-b"]) == 2
     assert "seeds 'a-b' is not a list of numbers" in capsys.readouterr().err
+
+
+def test_ctrl_c_saves_a_checkpoint_and_exits_130(tiny_overrides, tmp_path):
+    import signal
+    import time
+
+    sets = [a for o in tiny_overrides + ["train.checkpoint_every=100000"] for a in ("--set", o)]
+    proc = subprocess.Popen([sys.executable, "-m", "genlab", "train", "--preset", "seed-dcgan-mnist",
+                             "--steps", "100000", "--quiet", *sets], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    runs = tmp_path / "runs"
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(runs.glob("*/metrics.jsonl")):
+        time.sleep(0.2)
+    metrics = list(runs.glob("*/metrics.jsonl"))
+    while time.time() < deadline and metrics and not metrics[0].read_text().strip():
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert out.startswith("interrupted:")
+    ckpts = list(runs.glob("*/checkpoints/step_*/train_state.json"))
+    assert len(ckpts) == 1
+    summary = json.loads((ckpts[0].parents[2] / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["step"] >= 1

@@ -106,16 +106,31 @@ def cmd_data(args) -> int:
     from genlab import data
 
     if args.action == "list":
-        rows = {name: data.SOURCES_HELP.get(name, "") for name in data.DATASETS} if hasattr(data, "SOURCES_HELP") \
-            else {name: "" for name in data.DATASETS}
+        rows = {name: data.DESCRIPTIONS[name] for name in data.DATASETS}
         _emit(args, rows, "\n".join(f"{k:16s} {v}" for k, v in rows.items()))
         return 0
     if not args.name:
         raise GenlabError(f"`genlab data {args.action}` needs a dataset name; known: {', '.join(data.DATASETS)}")
     kwargs = {"data_dir": args.data_dir}
     info = data.fetch_dataset(args.name, **kwargs) if args.action == "fetch" else data.dataset_info(args.name, **kwargs)
-    _emit(args, info, "\n".join(f"{k}: {v}" for k, v in info.items()))
+    _emit(args, info, _format_data_info(info))
     return 0
+
+
+def _format_data_info(info: dict) -> str:
+    lines = [f"dataset: {info['name']}"]
+    if info.get("cache"):
+        lines.append(f"cache:   {info['cache']}")
+    for path, digest in (info.get("files") or {}).items():
+        lines.append(f"  {Path(path).name:20s} sha256 {digest}")
+    for split, d in (info.get("splits") or {}).items():
+        lines.append(f"{split}: {d['count']} images, shape {tuple(d['shape'])}, {d['num_classes']} classes, "
+                     f"pixels {d['pixel_min']}-{d['pixel_max']} (mean {d['pixel_mean']:.1f})")
+        if d.get("label_counts"):
+            hist = ", ".join(f"{k}: {v}" for k, v in d["label_counts"].items())
+            lines.append(f"  labels: {hist}")
+        lines.append(f"  source: {d['source']}")
+    return "\n".join(lines)
 
 
 def cmd_demo(args) -> int:
@@ -220,3 +235,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("genlab: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `genlab ... | head`
+        sys.stderr.close()
+        return 0

@@ -10,6 +10,15 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone gives 0600
+
+
 def cache_dir() -> Path:
     """genlab's cache: $GENLAB_HOME, default ~/.cache/genlab. Created on demand."""
     root = Path(os.environ.get("GENLAB_HOME") or Path.home() / ".cache" / "genlab")
@@ -26,6 +35,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -4,9 +4,9 @@
     ds = load_dataset("folder", path="faces/", resolution=64)
     name, kwargs = parse_data_spec("mnist:test")   # the CLI's one-string form
 """
-from genlab.data.dataset import DATASETS, SPLITS, ImageDataset, dataset_info, fetch_dataset, load_dataset
+from genlab.data.dataset import DATASETS, DESCRIPTIONS, SPLITS, ImageDataset, dataset_info, fetch_dataset, load_dataset
 from genlab.data.spec import parse_data_spec
 from genlab.data.transforms import to_float, to_uint8
 
-__all__ = ["DATASETS", "SPLITS", "ImageDataset", "load_dataset", "parse_data_spec", "fetch_dataset",
+__all__ = ["DATASETS", "DESCRIPTIONS", "SPLITS", "ImageDataset", "load_dataset", "parse_data_spec", "fetch_dataset",
            "dataset_info", "to_float", "to_uint8"]

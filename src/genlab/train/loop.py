@@ -62,27 +62,31 @@ def versions() -> dict:
 
 
 class _StopFlag:
-    """First Ctrl-C asks the loop to stop at the end of the current step (and save); a second one aborts."""
+    """Ctrl-C (or SIGTERM) asks the loop to stop at the end of the current step and save a checkpoint;
+    a second Ctrl-C aborts at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self):
         self.requested = False
-        self._previous = None
+        self._previous: dict = {}
 
     def __enter__(self):
         try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave Ctrl-C alone
-            self._previous = None
+            self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
+        except ValueError:  # not the main thread: leave the signals alone
+            self._previous = {}
         return self
 
     def _handle(self, signum, frame):
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
+        log.warning("stopping after this step and saving a checkpoint (Ctrl-C again to abort now)")
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for s, handler in self._previous.items():
+            signal.signal(s, handler)
 
 
 class Trainer:
@@ -267,7 +271,10 @@ class Trainer:
                                   "time": round(self.elapsed + now - self._clock, 3), "img_per_s": round(rate, 2),
                                   **{k: v / count for k, v in sums.items()}}
                         logger.log(record)
-                        bar.set_postfix({"img/s": f"{rate:.0f}", **{k: f"{v / count:.3f}" for k, v in sums.items()}})
+                        postfix = {"img/s": f"{rate:.0f}", **{k: f"{v / count:.3f}" for k, v in sums.items()}}
+                        if t.minutes is not None:
+                            postfix["left"] = f"{max(0.0, t.minutes * 60 - record['time']) / 60:.1f}min"
+                        bar.set_postfix(postfix)
                         sums, count, interval_start, interval_images = {}, 0, now, 0
                     bar.update(1)
                     if self.step % t.sample_every == 0:
