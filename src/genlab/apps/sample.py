@@ -27,12 +27,16 @@ def parse_range_list(text: str, what: str = "seeds") -> list[int]:
     return out
 
 
-def latents_for_seeds(model, seeds: list[int]) -> torch.Tensor:
+def latents_for_seeds(model, seeds: list[int], truncation: float | None = None) -> torch.Tensor:
     """One prior draw per seed, (n, latent_dim), each from its own torch.Generator."""
-    return torch.cat([model.prior(1, generator=torch.Generator().manual_seed(s)) for s in seeds])
+    extra = {"truncation": truncation} if truncation is not None else {}
+    if truncation is not None and truncation <= 0:
+        raise GenlabError(f"truncation must be > 0, got {truncation}")
+    return torch.cat([model.prior(1, generator=torch.Generator().manual_seed(s), **extra) for s in seeds])
 
 
-def sample_seeds(model, seeds: list[int], labels: list[int] | None = None, batch_size: int = 256) -> torch.Tensor:
+def sample_seeds(model, seeds: list[int], labels: list[int] | None = None, batch_size: int = 256,
+                 truncation: float | None = None) -> torch.Tensor:
     """Images (n, C, H, W) in [-1, 1] for the given seeds (and class labels, cycled, for conditional models)."""
     num_classes = getattr(model, "num_classes", 0)
     if labels is not None and not num_classes:
@@ -45,7 +49,7 @@ def sample_seeds(model, seeds: list[int], labels: list[int] | None = None, batch
             raise GenlabError(f"label {bad[0]} is out of range; this model has classes 0-{num_classes - 1}")
         label_tensor = torch.tensor([labels[i % len(labels)] for i in range(len(seeds))])
     device = next(model.parameters()).device
-    z = latents_for_seeds(model, seeds).to(device)
+    z = latents_for_seeds(model, seeds, truncation).to(device)
     chunks = []
     for i in range(0, len(seeds), batch_size):
         lab = label_tensor[i:i + batch_size].to(device) if label_tensor is not None else None

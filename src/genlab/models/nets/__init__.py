@@ -4,8 +4,16 @@ NETS maps a net name to the modules a family builds from it: a GAN takes a "gene
 "discriminator"; an autoencoder an "encoder" and a "decoder". Interface arguments (img_channels,
 img_resolution, num_classes, latent_dim) come from the data and family; the rest from `net_args`.
 """
+from genlab.models.nets.conv_ae import ConvDecoder, ConvEncoder
+from genlab.models.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from genlab.models.nets.mlp import MLPDecoder, MLPEncoder
+from genlab.models.nets.resnet import ResNetDiscriminator, ResNetGenerator
 from genlab.models.nets.seed_dcgan import SeedDiscriminator, SeedGenerator
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
+    "dcgan": {"generator": DCGANGenerator, "discriminator": DCGANDiscriminator},  # Radford et al. 2015
+    "resnet": {"generator": ResNetGenerator, "discriminator": ResNetDiscriminator},  # SNGAN, Miyato et al. 2018
+    "mlp": {"encoder": MLPEncoder, "decoder": MLPDecoder},
+    "conv": {"encoder": ConvEncoder, "decoder": ConvDecoder},
 }
