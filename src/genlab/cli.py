@@ -64,7 +64,9 @@ def cmd_train(args) -> int:
     if args.dry_run:
         print(config_to_yaml(cfg), end="")
         return 0
-    run = train(cfg, resume=args.resume, progress=not args.quiet)
+    run = train(cfg, resume=args.resume, run_dir=args.run_dir, progress=not args.quiet)
+    if not run.summary:  # not rank 0 of a torchrun group: rank 0 reports
+        return 0
     s = run.summary
     _emit(args, {"run": str(run.path), **s},
           f"{s['status']}: {s['step']} steps, {s['images_seen']} images in {s['train_seconds']:.0f} s\n"
@@ -83,12 +85,104 @@ def cmd_sample(args) -> int:
     run = load_run(args.run, device=resolve_device(args.device))
     seeds = parse_range_list(args.seeds, "seeds")
     labels = parse_range_list(args.labels, "labels") if args.labels else None
-    images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size)
+    images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size, truncation=args.truncation)
     out = args.out if (args.out or args.individual or args.npz) else "samples.png"
     written = write_samples(images, grid=out, individual=args.individual, npz=args.npz, seeds=seeds)
     _emit(args, {"images": len(seeds), "written": [str(p) for p in written[:3]] + (["..."] if len(written) > 3 else [])},
           f"wrote {len(seeds)} samples from {run.checkpoint}:\n" + "\n".join(
               f"  {p}" for p in ([written[0], Path(args.individual)] if args.individual and len(written) > 2 else written)))
+    return 0
+
+
+# -- restoration and latent walks (autoencoders, VAEs; interpolate on seeds for GANs too) ---------------
+
+def _restore_inputs(args):
+    from genlab.apps.images import labels_for, load_inputs
+    from genlab.train.loop import resolve_device
+    from genlab.train.run import load_run
+
+    run = load_run(args.run, device=resolve_device(args.device))
+    sources = list(args.images or []) + list(getattr(args, "image_files", None) or [])
+    if not sources:
+        raise GenlabError(f"`genlab {args.command}` needs images: IMAGE files, a folder, a .npz file or --images mnist:test")
+    images, labels = load_inputs(run.model, sources, n=args.n)
+    return run, images, labels_for(run.model, labels, len(images), args.label)
+
+
+def _restore_report(args, run, columns: dict, quality: dict, default_out: str) -> int:
+    from genlab.apps.restore import write_strips
+
+    out = args.out or default_out
+    written = write_strips(columns, out, npz=args.npz)
+    n = len(next(iter(columns.values())))
+    _emit(args, {"images": n, "written": [str(p) for p in written], **quality},
+          f"{args.command}: {n} images from {run.checkpoint}\n" + "".join(f"  {k}: {v:.4f}\n" for k, v in quality.items())
+          + "\n".join(f"  wrote {p}" for p in written))
+    return 0
+
+
+def cmd_reconstruct(args) -> int:
+    from genlab.apps.restore import reconstruct
+    from genlab.metrics.image import reconstruction_metrics
+
+    run, images, labels = _restore_inputs(args)
+    output = reconstruct(run.model, images, labels)
+    return _restore_report(args, run, {"input": images, "output": output},
+                           reconstruction_metrics(output, images), "reconstruct.png")
+
+
+def cmd_denoise(args) -> int:
+    from genlab.apps.restore import denoise
+    from genlab.metrics.image import psnr
+
+    run, images, labels = _restore_inputs(args)
+    noisy, output = denoise(run.model, images, args.noise, labels, seed=args.seed)
+    quality = {"psnr_noisy": float(psnr(noisy, images).mean()), "psnr_denoised": float(psnr(output, images).mean())}
+    return _restore_report(args, run, {"input": images, "noisy": noisy, "output": output}, quality, "denoise.png")
+
+
+def cmd_inpaint(args) -> int:
+    import torch
+
+    from genlab.apps.restore import inpaint, make_mask
+    from genlab.metrics.image import psnr
+
+    run, images, labels = _restore_inputs(args)
+    known = make_mask(args.mask, len(images), images.shape[2], images.shape[3], seed=args.seed)
+    output = inpaint(run.model, images, known, iterations=args.iterations, labels=labels)
+    masked = torch.where(known.expand_as(images), images, torch.zeros_like(images))
+    quality = {"psnr_hole": float(psnr(output, images, ~known).mean()),
+               "known_pixels_kept": bool(torch.equal(output[known.expand_as(images)], images[known.expand_as(images)]))}
+    return _restore_report(args, run, {"input": images, "masked": masked, "output": output}, quality, "inpaint.png")
+
+
+def cmd_interpolate(args) -> int:
+    from genlab.apps.interpolate import interpolate, write_walk
+    from genlab.train.loop import resolve_device
+    from genlab.train.run import load_run
+
+    run = load_run(args.run, device=resolve_device(args.device))
+    images = interpolate(run.model, args.start, args.end, steps=args.steps, spherical=args.slerp, label=args.label)
+    written = write_walk(images, args.out, nrow=args.steps, gif=args.gif)
+    _emit(args, {"images": len(images), "written": [str(p) for p in written]},
+          f"interpolated {args.start} -> {args.end} in {args.steps} steps ({'slerp' if args.slerp else 'linear'}):\n"
+          + "\n".join(f"  wrote {p}" for p in written))
+    return 0
+
+
+def cmd_traverse(args) -> int:
+    from genlab.apps.interpolate import traverse, write_walk
+    from genlab.apps.sample import parse_range_list
+    from genlab.train.loop import resolve_device
+    from genlab.train.run import load_run
+
+    run = load_run(args.run, device=resolve_device(args.device))
+    dims = parse_range_list(args.dims, "dims")
+    images = traverse(run.model, dims, args.range[0], args.range[1], steps=args.steps, base=args.base, label=args.label)
+    written = write_walk(images, args.out, nrow=args.steps)
+    _emit(args, {"images": len(images), "written": [str(p) for p in written]},
+          f"traversed dims {args.dims} over [{args.range[0]:g}, {args.range[1]:g}]:\n"
+          + "\n".join(f"  wrote {p}" for p in written))
     return 0
 
 
@@ -162,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "  genlab train --preset seed-dcgan-mnist --steps 2000\n"
                 "  genlab train --preset seed-dcgan-mnist --set train.batch_size=128 --set model.loss=minimax\n"
                 "  genlab train --preset seed-dcgan-mnist --minutes 10 --device cpu --dry-run\n"
-                "  genlab train --resume runs/00003-seed-dcgan-mnist --steps 4000")
+                "  genlab train --resume runs/00003-seed-dcgan-mnist --steps 4000\n"
+                "  torchrun --nproc_per_node=2 -m genlab train --preset seed-dcgan-mnist --run-dir runs/ddp --steps 2000")
     t.add_argument("--preset", help="preset name (`genlab presets`) or a YAML file")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted config override (repeatable)")
     limit = t.add_mutually_exclusive_group()
@@ -175,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", help="auto | cpu | cuda | cuda:N")
     t.add_argument("--out", help="parent folder for run folders (default runs/)")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its newest checkpoint")
+    t.add_argument("--run-dir", dest="run_dir", metavar="DIR",
+                   help="use this run folder; continue it when it has a checkpoint (for torchrun --max-restarts)")
     t.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -190,10 +287,71 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="grid PNG (default samples.png)")
     s.add_argument("--individual", metavar="DIR", help="also write one PNG per seed into DIR")
     s.add_argument("--npz", metavar="FILE", help="also write uint8 images (x) and seeds to an npz")
+    s.add_argument("--truncation", type=float, help="redraw latent values beyond +-T (e.g. 0.7): less variety, more fidelity")
     s.add_argument("--batch-size", type=int, default=256, dest="batch_size")
     s.add_argument("--device", default="cpu")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_sample)
+
+    for name, help_, examples in (
+            ("reconstruct", "Encode and decode images with an autoencoder or VAE run; PNG rows input | output.",
+             "  genlab reconstruct runs/00002-vae-conv-mnist --images mnist:test --n 16\n"
+             "  genlab reconstruct RUN digit.png other.png --out recon.png --npz recon.npz"),
+            ("denoise", "Add noise to images and remove it with an autoencoder run; PNG rows input | noisy | output.",
+             "  genlab denoise runs/00003-dae-mnist --noise gaussian:0.5 --images mnist:test --n 16\n"
+             "  genlab denoise RUN --noise saltpepper:0.2 noisy_digits/ --out clean.png"),
+            ("inpaint", "Fill a hole by iterating encode -> decode -> paste the known pixels back (kept exactly).",
+             "  genlab inpaint runs/00003-dae-mnist --mask center --images mnist:test --n 16\n"
+             "  genlab inpaint RUN --mask random:0.5 --iterations 50 digits.npz\n"
+             "  genlab inpaint RUN --mask hole.png photo.png --out filled.png")):
+        r = _parser(sub, name, help_, examples)
+        r.add_argument("run", metavar="RUN_OR_CHECKPOINT")
+        r.add_argument("image_files", nargs="*", metavar="IMAGES", help="image files, folders or .npz files")
+        r.add_argument("--images", action="append", metavar="SPEC", help="a data spec: mnist:test, a folder, a .npz file")
+        r.add_argument("--n", type=int, default=16, help="use the first N images (default 16)")
+        r.add_argument("--label", type=int, help="class label for a conditional model when the images have none")
+        if name == "denoise":
+            r.add_argument("--noise", default="gaussian:0.5", help="gaussian:S | saltpepper:P | mask:P | block:SIZE")
+        if name == "inpaint":
+            r.add_argument("--mask", default="center", help="center | left | right | top | bottom | random:P | MASK.png")
+            r.add_argument("--iterations", type=int, default=20, help="encode -> decode -> paste passes (default 20)")
+        if name in ("denoise", "inpaint"):
+            r.add_argument("--seed", type=int, default=0, help="seed of the noise or random mask")
+        r.add_argument("--out", help=f"PNG strip (default {name}.png)")
+        r.add_argument("--npz", metavar="FILE", help="also write the columns as uint8 arrays to an npz")
+        r.add_argument("--device", default="cpu")
+        r.add_argument("--json", action="store_true")
+        r.set_defaults(func={"reconstruct": cmd_reconstruct, "denoise": cmd_denoise, "inpaint": cmd_inpaint}[name])
+
+    it = _parser(sub, "interpolate", "Decode a path between two latents: seeds (any family) or encoded images.",
+                 "  genlab interpolate runs/00000-seed-dcgan-mnist --from 0 --to 1 --steps 10 --slerp --out strip.png\n"
+                 "  genlab interpolate runs/00002-vae-conv-mnist --from a.png --to b.png --gif walk.gif\n"
+                 "  genlab interpolate RUN --from npz:digits.npz --to 7 --steps 8")
+    it.add_argument("run", metavar="RUN_OR_CHECKPOINT")
+    it.add_argument("--from", dest="start", required=True, help="a seed, or an image file / data spec (its first image)")
+    it.add_argument("--to", dest="end", required=True, help="a seed, or an image file / data spec")
+    it.add_argument("--steps", type=int, default=10)
+    it.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
+    it.add_argument("--label", type=int, help="class label for a conditional model")
+    it.add_argument("--out", default="interpolate.png")
+    it.add_argument("--gif", metavar="FILE", help="also write an animated GIF")
+    it.add_argument("--device", default="cpu")
+    it.add_argument("--json", action="store_true")
+    it.set_defaults(func=cmd_interpolate)
+
+    tr = _parser(sub, "traverse", "A latent traversal grid: one row per dimension, values from low to high.",
+                 "  genlab traverse runs/00002-vae-conv-mnist --dims 0-9 --range -3 3\n"
+                 "  genlab traverse RUN --dims 0,4 --steps 11 --base digit.png --out traverse.png")
+    tr.add_argument("run", metavar="RUN_OR_CHECKPOINT")
+    tr.add_argument("--dims", default="0-9", help="latent dimensions, e.g. 0-9 or 0,4,7")
+    tr.add_argument("--range", nargs=2, type=float, default=[-3.0, 3.0], metavar=("LOW", "HIGH"))
+    tr.add_argument("--steps", type=int, default=7)
+    tr.add_argument("--base", default="0", help="a seed, or an image file / data spec to encode (default seed 0)")
+    tr.add_argument("--label", type=int, help="class label for a conditional model")
+    tr.add_argument("--out", default="traverse.png")
+    tr.add_argument("--device", default="cpu")
+    tr.add_argument("--json", action="store_true")
+    tr.set_defaults(func=cmd_traverse)
 
     pr = _parser(sub, "presets", "List the shipped presets.", "  genlab presets\n  genlab presets --json")
     pr.add_argument("--json", action="store_true")

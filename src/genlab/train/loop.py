@@ -18,10 +18,12 @@ from tqdm import tqdm
 import genlab
 from genlab.config import Config, config_to_yaml
 from genlab.data import load_dataset
-from genlab.errors import ConfigError, TrainingError
+from genlab.errors import CheckpointError, ConfigError, TrainingError
 from genlab.io import read_json, write_json, write_text
 from genlab.train import checkpoint as ckpt
 from genlab.train.batches import BatchOrder
+from genlab.train.distributed import (any_flag, average_gradients, barrier, broadcast_module, broadcast_object,
+                                      check_batch, gather_tensors, init_from_env, mean_over_ranks)
 from genlab.train.logging import MetricsLogger
 from genlab.train.run import Run, build_model, load_run
 from genlab.viz import plot_curves, save_image
@@ -92,11 +94,15 @@ class _StopFlag:
 class Trainer:
     """State of one training run; `fit()` runs it. Use `genlab.train(config)` rather than this class."""
 
-    def __init__(self, config: Config, *, resume: str | Path | None = None, evaluator: Evaluator | None = None,
-                 progress: bool = True):
+    def __init__(self, config: Config, *, resume: str | Path | None = None, run_dir: str | Path | None = None,
+                 evaluator: Evaluator | None = None, progress: bool = True):
         self.config, self.evaluator, self.progress = config, evaluator, progress
         t = config.train
         self.device = resolve_device(t.device)
+        self.dist = init_from_env(self.device.type)
+        if self.dist.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.dist.local_rank)
+        self.local_batch = check_batch(t.batch_size, self.dist)
         d = config.data
         self.data = load_dataset(d.name, d.split, data_dir=d.data_dir, path=d.path,
                                  resolution=d.resolution, channels=d.channels, strict=d.strict)
@@ -105,6 +111,9 @@ class Trainer:
         torch.manual_seed(t.seed)
         self.model = build_model(config, img_channels=self.data.channels, img_resolution=self.data.resolution,
                                  num_classes=self.data.num_classes).to(self.device)
+        broadcast_module(self.model, self.dist)  # identical initial weights on every rank
+        if self.dist.enabled:  # each rank draws its own noise and dropout masks
+            torch.manual_seed(t.seed + 1_000_003 * self.dist.rank)
         self.optimizers = self.model.configure_optimizers()
         self.order = BatchOrder(len(self.data), t.batch_size, t.seed)
         self.step, self.images_seen, self.elapsed = 0, 0, 0.0
@@ -113,12 +122,19 @@ class Trainer:
         if config.data.binarize == "fixed":
             g = torch.Generator().manual_seed(t.seed)
             self.images = (torch.bernoulli(self.data.images.float() / 255, generator=g) * 255).to(torch.uint8).to(self.device)
+        if resume is None and run_dir is not None and ckpt.list_checkpoints(Path(run_dir) / "checkpoints"):
+            resume = run_dir  # a fixed run folder that has checkpoints: continue it (torchrun restarts)
         if resume is not None:
             self.run_dir = Path(resume)
             self._restore(ckpt.resolve_checkpoint(resume))
         else:
-            self.run_dir = new_run_dir(t.out, config.preset or f"{config.family}-{config.model.net}-{d.name}")
+            name = config.preset or f"{config.family}-{config.model.net}-{d.name}"
+            if self.dist.is_main:
+                self.run_dir = Path(run_dir) if run_dir is not None else new_run_dir(t.out, name)
+                self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.run_dir = broadcast_object(getattr(self, "run_dir", None), self.dist)
         self.nets = self._wrap(self.model.trainable())
+        self._after_step = getattr(self.model, "after_step", None)
         self.scaler = torch.amp.GradScaler("cuda") if t.precision == "fp16" and self.device.type == "cuda" else None
         if t.precision == "fp16" and self.device.type != "cuda":
             raise ConfigError("train.precision 'fp16' needs a CUDA device; use bf16 or fp32 on the CPU")
@@ -138,7 +154,7 @@ class Trainer:
         return nets
 
     def _batch(self) -> dict:
-        idx = self.order.next().to(self.device)
+        idx = self.order.next()[self.dist.rank::self.dist.world].to(self.device)
         x = self.images[idx].float()
         if self.config.data.binarize == "dynamic":  # Burda et al. 2016: fresh Bernoulli pixels every time
             x = torch.bernoulli(x / 255) * 255
@@ -152,6 +168,7 @@ class Trainer:
         clip = self.config.train.grad_clip
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
+            average_gradients(self._params(opt), self.dist)
             if clip:
                 self.scaler.unscale_(opt)
             self._clip(opt, clip)
@@ -159,9 +176,14 @@ class Trainer:
             self.scaler.update()
         else:
             loss.backward()
+            average_gradients(self._params(opt), self.dist)
             self._clip(opt, clip)
             opt.step()
         opt.zero_grad(set_to_none=True)
+
+    @staticmethod
+    def _params(opt) -> list[torch.Tensor]:
+        return [p for g in opt.param_groups for p in g["params"]]
 
     @staticmethod
     def _clip(opt, clip):
@@ -200,16 +222,21 @@ class Trainer:
 
     # -- checkpoints ----------------------------------------------------------------------------------
     def save(self) -> Path:
-        state_tensors: dict[str, torch.Tensor] = {"rng.cpu": torch.get_rng_state()}
+        state_tensors: dict[str, torch.Tensor] = {}
+        for r, rng in enumerate(gather_tensors(torch.get_rng_state(), self.dist)):
+            state_tensors[_rng_key("cpu", r, self.dist)] = rng
         if self.device.type == "cuda":
-            state_tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+            for r, rng in enumerate(gather_tensors(torch.cuda.get_rng_state(self.device), self.dist)):
+                state_tensors[_rng_key("cuda", r, self.dist)] = rng
+        if not self.dist.is_main:
+            return self.run_dir / "checkpoints" / f"step_{self.step:06d}"
         opt_meta = {}
         for name, opt in self.optimizers.items():
             opt_meta[name], tensors = ckpt.optimizer_to_flat(name, opt)
             state_tensors.update(tensors)
         if self.scaler is not None:
             opt_meta["_scaler"] = self.scaler.state_dict()
-        state = {"step": self.step, "images_seen": self.images_seen, "elapsed_s": self.elapsed,
+        state = {"step": self.step, "images_seen": self.images_seen, "elapsed_s": self.elapsed, "world_size": self.dist.world,
                  "data_position": self.order.state(), "optimizers": opt_meta, "versions": versions()}
         config = {"config": self.config.to_dict(), "data_shape": self.shape, "step": self.step,
                   "versions": versions()}
@@ -226,77 +253,98 @@ class Trainer:
             ckpt.optimizer_from_flat(name, opt, state["optimizers"][name], tensors)
         self.order.load_state(state["data_position"])
         self.step, self.images_seen, self.elapsed = state["step"], state["images_seen"], state["elapsed_s"]
-        torch.set_rng_state(tensors["rng.cpu"])
-        if "rng.cuda" in tensors and self.device.type == "cuda":
-            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
+        saved_world = state.get("world_size", 1)
+        if saved_world != self.dist.world:
+            raise CheckpointError(f"checkpoint '{path}' was written by {saved_world} process(es); resume it with "
+                                  f"the same number (this run has {self.dist.world})")
+        torch.set_rng_state(tensors[_rng_key("cpu", self.dist.rank, self.dist)])
+        if self.device.type == "cuda" and _rng_key("cuda", self.dist.rank, self.dist) in tensors:
+            torch.cuda.set_rng_state(tensors[_rng_key("cuda", self.dist.rank, self.dist)], self.device)
         self.resumed_from = path
 
     # -- the loop -------------------------------------------------------------------------------------
     def fit(self) -> Run:
         t = self.config.train
+        main = self.dist.is_main
         resumed = getattr(self, "resumed_from", None)
-        if resumed is None:
-            write_text(self.run_dir / "config.yaml", config_to_yaml(self.config))
-        (self.run_dir / "samples").mkdir(exist_ok=True)
-        logger = MetricsLogger(self.run_dir, t.tensorboard, resume_step=self.step if resumed else None)
+        logger = None
+        if main:
+            if resumed is None:
+                write_text(self.run_dir / "config.yaml", config_to_yaml(self.config))
+            (self.run_dir / "samples").mkdir(exist_ok=True)
+            logger = MetricsLogger(self.run_dir, t.tensorboard, resume_step=self.step if resumed else None)
         last_ckpt = resumed
         sums: dict[str, float] = {}
         count, interval_start, interval_images = 0, time.perf_counter(), 0
         status = "finished"
         self._clock = time.perf_counter()
-        bar = tqdm(total=self.total_steps(), initial=self.step, disable=not self.progress, unit="step",
+        bar = tqdm(total=self.total_steps(), initial=self.step, disable=not (self.progress and main), unit="step",
                    dynamic_ncols=True, desc=self.run_dir.name)
         try:
             with _StopFlag() as stop:
-                if self.step == 0:
+                if self.step == 0 and main:
                     self._write_samples()
-                while not self._limit_reached():
+                done = self._limit_reached()
+                while not done:
                     batch = self._batch()
                     with self._autocast():
                         losses = self.model.train_step(batch, self.nets, self._update)
                     self.step += 1
-                    self.images_seen += batch["images"].shape[0]
-                    interval_images += batch["images"].shape[0]
+                    self.images_seen += self.config.train.batch_size  # the global batch
+                    if self.dist.enabled:
+                        for net in self.model.trainable().values():
+                            broadcast_module(net, self.dist, buffers_only=True)
+                    if self._after_step is not None:  # e.g. the EMA of the generator
+                        self._after_step(self.images_seen, t.batch_size)
+                    interval_images += t.batch_size
+                    bad = next(((k, v) for k, v in losses.items() if not math.isfinite(v)), None)
+                    stop_now, nan_seen, done = any_flag([stop.requested, bad is not None, self._limit_reached()],
+                                                        self.dist, self.device)
+                    if nan_seen:
+                        where = f"'{last_ckpt}'" if last_ckpt else "none was written yet"
+                        what = f"{bad[0]} is {bad[1]}" if bad else "a loss is not finite on another rank"
+                        raise TrainingError(f"{what} at step {self.step}; training stopped. Last good checkpoint: {where}")
                     for k, v in losses.items():
-                        if not math.isfinite(v):
-                            where = f"'{last_ckpt}'" if last_ckpt else "none was written yet"
-                            raise TrainingError(f"{k} is {v} at step {self.step}; training stopped. "
-                                                f"Last good checkpoint: {where}")
                         sums[k] = sums.get(k, 0.0) + v
                     count += 1
-                    if self.step % t.log_every == 0 or self._limit_reached():
+                    if self.step % t.log_every == 0 or done:
                         now = time.perf_counter()
                         rate = interval_images / max(now - interval_start, 1e-9)
+                        means = mean_over_ranks({k: v / count for k, v in sums.items()}, self.dist, self.device)
                         record = {"step": self.step, "images": self.images_seen, "epoch": round(self.order.epochs_done, 4),
-                                  "time": round(self.elapsed + now - self._clock, 3), "img_per_s": round(rate, 2),
-                                  **{k: v / count for k, v in sums.items()}}
-                        logger.log(record)
-                        postfix = {"img/s": f"{rate:.0f}", **{k: f"{v / count:.3f}" for k, v in sums.items()}}
-                        if t.minutes is not None:
-                            postfix["left"] = f"{max(0.0, t.minutes * 60 - record['time']) / 60:.1f}min"
-                        bar.set_postfix(postfix)
+                                  "time": round(self.elapsed + now - self._clock, 3), "img_per_s": round(rate, 2), **means}
+                        if main:
+                            logger.log(record)
+                            postfix = {"img/s": f"{rate:.0f}", **{k: f"{v:.3f}" for k, v in means.items()}}
+                            if t.minutes is not None:
+                                postfix["left"] = f"{max(0.0, t.minutes * 60 - record['time']) / 60:.1f}min"
+                            bar.set_postfix(postfix)
                         sums, count, interval_start, interval_images = {}, 0, now, 0
                     bar.update(1)
-                    if self.step % t.sample_every == 0:
+                    if main and self.step % t.sample_every == 0:
                         self._write_samples()
-                    if self.evaluator and t.eval_every_steps and self.step % t.eval_every_steps == 0:
+                    if main and self.evaluator and t.eval_every_steps and self.step % t.eval_every_steps == 0:
                         logger.log({"step": self.step, **self.evaluator(self.model, self.step)})
                     if self.step % t.checkpoint_every == 0:
                         self._tick()
                         last_ckpt = self.save()
-                    if stop.requested:
+                    if stop_now:
                         status = "interrupted"
                         break
         finally:
             bar.close()
-            logger.close()
+            if logger is not None:
+                logger.close()
         self._tick()
         final = self.save() if last_ckpt is None or last_ckpt.name != f"step_{self.step:06d}" else last_ckpt
-        if self.step % t.sample_every:
-            self._write_samples()
-        plot_curves(logger.records(), self.run_dir / "curves.png")
-        summary = self._summary(status, final, logger.records())
-        write_json(self.run_dir / "summary.json", summary)
+        summary: dict = {}
+        if main:
+            if self.step % t.sample_every:
+                self._write_samples()
+            plot_curves(logger.records(), self.run_dir / "curves.png")
+            summary = self._summary(status, final, logger.records())
+            write_json(self.run_dir / "summary.json", summary)
+        barrier(self.dist)
         return Run(path=self.run_dir, config=self.config, model=self.model, step=self.step, checkpoint=final,
                    summary=summary)
 
@@ -318,10 +366,15 @@ class Trainer:
                 "metrics": previous.get("metrics", {}), "versions": versions()}
 
 
-def train(config: Config, *, resume: str | Path | None = None, evaluator: Evaluator | None = None,
-          progress: bool = True) -> Run:
-    """Train a model from a config (or continue a run folder exactly with `resume`)."""
-    return Trainer(config, resume=resume, evaluator=evaluator, progress=progress).fit()
+def _rng_key(kind: str, rank: int, d) -> str:
+    return f"rng.{kind}" if not d.enabled else f"rng.{kind}.rank{rank}"
+
+
+def train(config: Config, *, resume: str | Path | None = None, run_dir: str | Path | None = None,
+          evaluator: Evaluator | None = None, progress: bool = True) -> Run:
+    """Train a model from a config. `resume` continues a run folder exactly; `run_dir` names the run
+    folder and continues it when it already has a checkpoint (what a torchrun restart needs)."""
+    return Trainer(config, resume=resume, run_dir=run_dir, evaluator=evaluator, progress=progress).fit()
 
 
 __all__ = ["train", "Trainer", "Run", "load_run", "resolve_device"]
