@@ -79,3 +79,9 @@ def test_losses_fall_on_easy_data(tiny_overrides):
     run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=12", "model.d_step=joint"]), progress=False)
     records = [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
     assert records[-1]["loss_d"] < records[0]["loss_d"]
+
+
+def test_n_critic_draws_a_fresh_real_batch_per_critic_step(tiny_overrides):
+    run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=2", "model.n_critic=2",
+                                                                 "model.d_step=joint"]), progress=False)
+    assert run.summary["images_seen"] == 2 * 2 * 16 and run.summary["epochs"] == 0.25

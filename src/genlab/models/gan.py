@@ -6,14 +6,17 @@ One training step, as the source document means it with its two bugs fixed:
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from genlab.errors import ConfigError, unknown
-from genlab.models.losses import LOSSES, bce_fake, bce_real
+from genlab.models.ema import ema_beta, update_ema
+from genlab.models.losses import LOSSES, bce_fake, bce_real, gradient_penalty, r1_penalty
 from genlab.models.nets import NETS
 
 
@@ -31,6 +34,11 @@ class GANConfig:
     adam_eps: float = 1e-7           # Adam epsilon (Keras default 1e-7; PyTorch's is 1e-8)
     n_critic: int = 1                # discriminator updates per generator update
     conditional: bool = False        # condition both nets on class labels
+    gp_weight: float = 0.0           # WGAN-GP gradient penalty weight (Gulrajani et al. 2017: 10)
+    r1_gamma: float = 0.0            # R1 penalty gamma on real data (Mescheder et al. 2018)
+    aux_classifier_weight: float = 0.0  # ACGAN class loss weight (Odena et al. 2017); needs net_args.aux_classifier
+    ema_half_life_kimg: float = 0.0  # EMA of G's weights, half-life in thousands of images (0: no EMA)
+    ema_rampup: float | None = 0.05  # EMA half-life is at most this fraction of the images seen so far
 
     def validate(self) -> None:
         if self.net not in NETS or "generator" not in NETS[self.net]:
@@ -40,6 +48,14 @@ class GANConfig:
             raise ConfigError(unknown("GAN loss", self.loss, LOSSES))
         if self.d_step not in ("joint", "separate"):
             raise ConfigError(f"model.d_step '{self.d_step}' is unknown; known: joint, separate")
+        if self.d_step == "separate" and self.loss not in ("minimax", "nonsaturating"):
+            raise ConfigError(f"model.d_step 'separate' is the Keras code's BCE updates; it needs loss minimax or "
+                              f"nonsaturating, not '{self.loss}'")
+        if self.d_step == "separate" and (self.gp_weight or self.r1_gamma or self.aux_classifier_weight):
+            raise ConfigError("model.d_step 'separate' cannot add gp_weight, r1_gamma or aux_classifier_weight; "
+                              "use d_step: joint")
+        if min(self.gp_weight, self.r1_gamma, self.aux_classifier_weight, self.ema_half_life_kimg) < 0:
+            raise ConfigError("model.gp_weight, r1_gamma, aux_classifier_weight and ema_half_life_kimg must be >= 0")
         if self.latent_dim < 1 or self.n_critic < 1:
             raise ConfigError(f"model.latent_dim and model.n_critic must be >= 1, got "
                               f"{self.latent_dim} and {self.n_critic}")
@@ -53,6 +69,8 @@ class GAN(nn.Module):
     def __init__(self, cfg: GANConfig, *, img_channels: int, img_resolution: int, num_classes: int = 0):
         super().__init__()
         cfg.validate()
+        if cfg.conditional and not num_classes:
+            raise ConfigError("model.conditional is true, but the dataset has no labels")
         self.cfg = cfg
         self.latent_dim = cfg.latent_dim
         self.num_classes = num_classes if cfg.conditional else 0
@@ -67,6 +85,8 @@ class GAN(nn.Module):
             raise ConfigError(f"net '{cfg.net}' cannot be built with {cfg.net_args or 'defaults'} for "
                               f"{img_channels}x{img_resolution}x{img_resolution} images: {exc}") from None
         self.d_loss, self.g_loss = LOSSES[cfg.loss]
+        # EMA of the generator: what sample() and evaluation use; saved beside the raw weights as ema.*
+        self.ema = copy.deepcopy(self.generator).requires_grad_(False) if cfg.ema_half_life_kimg > 0 else None
 
     # -- training -----------------------------------------------------------------------------------
     def trainable(self) -> dict[str, nn.Module]:
@@ -80,58 +100,113 @@ class GAN(nn.Module):
             "g": torch.optim.Adam(self.generator.parameters(), lr=c.lr_g, betas=(c.beta1, c.beta2), eps=c.adam_eps),
         }
 
+    @property
+    def batches_per_step(self) -> int:
+        """Real batches the loop hands to one train_step: a fresh one for each of the n_critic D updates."""
+        return self.cfg.n_critic
+
     def train_step(self, batch: dict, nets: dict[str, nn.Module],
                    update: Callable[[torch.Tensor, str], None]) -> dict[str, float]:
         G, D = nets["generator"], nets["discriminator"]
-        real = batch["images"]  # (B, C, H, W) in [-1, 1]
-        labels = batch.get("labels") if self.num_classes else None
-        z = torch.randn(real.shape[0], self.latent_dim, device=real.device)
+        reals = batch["images"].chunk(self.cfg.n_critic)  # n_critic x (B, C, H, W) in [-1, 1]
+        all_labels = batch.get("labels") if self.num_classes else None
+        label_chunks = all_labels.chunk(self.cfg.n_critic) if all_labels is not None else [None] * len(reals)
 
-        # 1. discriminator step: real -> 1, generated -> 0 (n_critic times on the same real batch)
-        for _ in range(self.cfg.n_critic):
+        # 1. discriminator step(s): real -> 1, generated -> 0, on a fresh real batch each time
+        for real, labels in zip(reals, label_chunks):
+            z = torch.randn(real.shape[0], self.latent_dim, device=real.device)
             fake = G(z, labels)
-            real_logits = D(real, labels)
-            if self.cfg.d_step == "separate":  # the Keras code: two train_on_batch calls
-                loss_d_real = bce_real(real_logits)
-                update(loss_d_real, "d")
-                loss_d_fake = bce_fake(D(fake.detach(), labels))
-                update(loss_d_fake, "d")
-                loss_d = loss_d_real.detach() + loss_d_fake.detach()
-            else:
-                fake_logits = D(fake.detach(), labels)
-                loss_d = self.d_loss(real_logits, fake_logits)
-                update(loss_d, "d")
-            if self.cfg.n_critic > 1:
-                z = torch.randn_like(z)
+            logs = self._discriminator_update(D, real, fake.detach(), labels, update)
 
         # 2. generator step through a frozen discriminator: only G's weights move, and D's weight
-        #    gradients are never computed. The fake batch from step 1 is reused (one G forward).
+        #    gradients are never computed. The last fake batch of step 1 is reused (one G forward).
         D.requires_grad_(False)
         try:
-            loss_g = self.g_loss(D(fake, labels))
+            fake_logits, class_logits = self._judge(D, fake, labels)
+            loss_g = self.g_loss(fake_logits)
+            if class_logits is not None:  # ACGAN: G also wants its samples classified as asked
+                loss_g = loss_g + self.cfg.aux_classifier_weight * F.cross_entropy(class_logits, labels)
             update(loss_g, "g")
         finally:
             D.requires_grad_(True)
-        return {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
-                "d_real": float(real_logits.detach().sigmoid().mean())}
+        return {**logs, "loss_g": loss_g.item()}
+
+    def _judge(self, D: nn.Module, x: torch.Tensor, labels) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's logits (B,) and, for ACGAN, its class logits (B, num_classes)."""
+        if self.cfg.aux_classifier_weight > 0:
+            return D(x, labels, with_class_logits=True)
+        return D(x, labels), None
+
+    def _discriminator_update(self, D, real, fake, labels, update) -> dict[str, float]:
+        c = self.cfg
+        if c.d_step == "separate":  # the Keras code: two train_on_batch calls, real then fake
+            real_logits = D(real, labels)
+            loss_real = bce_real(real_logits)
+            update(loss_real, "d")
+            loss_fake = bce_fake(D(fake, labels))
+            update(loss_fake, "d")
+            return {"loss_d": loss_real.item() + loss_fake.item(),
+                    "d_real": real_logits.detach().sigmoid().mean().item()}
+        if c.r1_gamma:
+            real = real.detach().requires_grad_(True)
+        real_logits, real_classes = self._judge(D, real, labels)
+        fake_logits, fake_classes = self._judge(D, fake, labels)
+        loss_d = self.d_loss(real_logits, fake_logits)
+        logs = {"loss_d": loss_d.item(), "d_real": real_logits.detach().sigmoid().mean().item()}
+        if c.gp_weight:  # Gulrajani et al. 2017
+            gp = gradient_penalty(D, real, fake, labels)
+            loss_d = loss_d + c.gp_weight * gp
+            logs["gp"] = gp.item()
+        if c.r1_gamma:  # Mescheder et al. 2018: gamma / 2 * E||grad D(x)||^2
+            r1 = r1_penalty(real_logits, real)
+            loss_d = loss_d + c.r1_gamma / 2 * r1
+            logs["r1"] = r1.item()
+        if real_classes is not None:  # ACGAN (Odena et al. 2017): D classifies real and generated images
+            aux = F.cross_entropy(real_classes, labels) + F.cross_entropy(fake_classes, labels)
+            loss_d = loss_d + c.aux_classifier_weight * aux
+            logs["loss_aux"] = aux.item()
+        update(loss_d, "d")
+        return logs
+
+    def after_step(self, images_seen: int, batch_size: int) -> None:
+        """Called by the loop after every optimizer step."""
+        if self.ema is not None:
+            beta = ema_beta(batch_size, images_seen, self.cfg.ema_half_life_kimg, self.cfg.ema_rampup)
+            update_ema(self.ema, self.generator, beta)
 
     # -- sampling -----------------------------------------------------------------------------------
-    def prior(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
-        """z ~ N(0, I), (n, latent_dim)."""
+    def prior(self, n: int, generator: torch.Generator | None = None, device=None,
+              truncation: float | None = None) -> torch.Tensor:
+        """z ~ N(0, I), (n, latent_dim); with `truncation`, values beyond +-truncation are redrawn (BigGAN)."""
         device = device or next(self.parameters()).device
-        return torch.randn(n, self.latent_dim, generator=generator, device="cpu").to(device)
+        return truncated_normal((n, self.latent_dim), truncation, generator).to(device)
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Images for given latents, in eval mode (each image depends only on its own z)."""
-        was_training = self.generator.training
-        self.generator.eval()
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None, use_ema: bool = True) -> torch.Tensor:
+        """Images for given latents, in eval mode (each image depends only on its own z).
+        Uses the EMA generator when there is one, unless use_ema=False."""
+        net = self.ema if use_ema and self.ema is not None else self.generator
+        was_training = net.training
+        net.eval()
         try:
-            return self.generator(z, labels).clamp(-1, 1)
+            return net(z, labels).clamp(-1, 1)
         finally:
-            self.generator.train(was_training)
+            net.train(was_training)
 
     def sample(self, n: int, labels: torch.Tensor | None = None,
                generator: torch.Generator | None = None) -> torch.Tensor:
         """n images in [-1, 1], (n, C, H, W)."""
         return self.generate(self.prior(n, generator), labels)
+
+
+def truncated_normal(shape: tuple, truncation: float | None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """N(0, 1) draws on the CPU; with a threshold, draws beyond it are redrawn from the same generator."""
+    z = torch.randn(*shape, generator=generator)
+    if truncation is not None:
+        if truncation <= 0:
+            raise ValueError(f"truncation must be > 0, got {truncation}")
+        bad = z.abs() > truncation
+        while bad.any():
+            z[bad] = torch.randn(int(bad.sum()), generator=generator)
+            bad = z.abs() > truncation
+    return z

@@ -154,7 +154,9 @@ class Trainer:
         return nets
 
     def _batch(self) -> dict:
-        idx = self.order.next()[self.dist.rank::self.dist.world].to(self.device)
+        # the family may take several real batches per step (a fresh one for each of n_critic D updates)
+        k = getattr(self.model, "batches_per_step", 1)
+        idx = torch.cat([self.order.next()[self.dist.rank::self.dist.world] for _ in range(k)]).to(self.device)
         x = self.images[idx].float()
         if self.config.data.binarize == "dynamic":  # Burda et al. 2016: fresh Bernoulli pixels every time
             x = torch.bernoulli(x / 255) * 255
@@ -290,13 +292,14 @@ class Trainer:
                     with self._autocast():
                         losses = self.model.train_step(batch, self.nets, self._update)
                     self.step += 1
-                    self.images_seen += self.config.train.batch_size  # the global batch
+                    step_images = t.batch_size * getattr(self.model, "batches_per_step", 1)  # global, all ranks
+                    self.images_seen += step_images
                     if self.dist.enabled:
                         for net in self.model.trainable().values():
                             broadcast_module(net, self.dist, buffers_only=True)
                     if self._after_step is not None:  # e.g. the EMA of the generator
-                        self._after_step(self.images_seen, t.batch_size)
-                    interval_images += t.batch_size
+                        self._after_step(self.images_seen, step_images)
+                    interval_images += step_images
                     bad = next(((k, v) for k, v in losses.items() if not math.isfinite(v)), None)
                     stop_now, nan_seen, done = any_flag([stop.requested, bad is not None, self._limit_reached()],
                                                         self.dist, self.device)

@@ -1,0 +1,58 @@
+"""The GAN family's objective options: gradient penalty, R1, ACGAN, n_critic with fresh real batches."""
+import math
+
+import pytest
+import torch
+
+from genlab.errors import ConfigError
+from genlab.models import GAN, GANConfig
+
+
+def _run_step(cfg, num_classes=0, batch=4):
+    torch.manual_seed(0)
+    gan = GAN(cfg, img_channels=1, img_resolution=28, num_classes=num_classes)
+    opts = gan.configure_optimizers()
+    calls = []
+
+    def update(loss, name):
+        calls.append(name)
+        loss.backward()
+        opts[name].step()
+        opts[name].zero_grad(set_to_none=True)
+
+    k = gan.batches_per_step
+    images = torch.rand(k * batch, 1, 28, 28) * 2 - 1
+    labels = torch.arange(k * batch) % num_classes if num_classes else None
+    logs = gan.train_step({"images": images, "labels": labels}, gan.trainable(), update)
+    assert all(math.isfinite(v) for v in logs.values())
+    return logs, calls
+
+
+def test_wgan_gp_logs_penalty_and_updates_critic_n_times():
+    cfg = GANConfig(net="dcgan", loss="wasserstein", gp_weight=10.0, n_critic=3,
+                    net_args={"width": 8, "d_batchnorm": False})
+    logs, calls = _run_step(cfg)
+    assert calls == ["d", "d", "d", "g"] and logs["gp"] >= 0
+
+
+def test_r1_penalty_is_logged():
+    logs, _ = _run_step(GANConfig(net="dcgan", loss="nonsaturating", r1_gamma=1.0, net_args={"width": 8}))
+    assert logs["r1"] > 0
+
+
+def test_acgan_class_loss():
+    cfg = GANConfig(net="dcgan", conditional=True, aux_classifier_weight=1.0,
+                    net_args={"width": 8, "aux_classifier": True})
+    logs, _ = _run_step(cfg, num_classes=4)
+    assert logs["loss_aux"] == pytest.approx(2 * math.log(4), rel=0.5)  # two cross-entropies near chance
+
+
+def test_conditional_gan_needs_labels():
+    with pytest.raises(ConfigError, match="dataset has no labels"):
+        GAN(GANConfig(net="dcgan", conditional=True), img_channels=1, img_resolution=28, num_classes=0)
+
+
+@pytest.mark.parametrize("cfg", [dict(d_step="separate", loss="hinge"), dict(d_step="separate", gp_weight=1.0)])
+def test_separate_d_step_only_for_bce(cfg):
+    with pytest.raises(ConfigError, match="d_step 'separate'"):
+        GANConfig(**cfg).validate()
