@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,3 +96,28 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(tiny_overrides, tmp_path):
     assert len(ckpts) == 1
     summary = json.loads((ckpts[0].parents[2] / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["step"] >= 1
+
+
+def test_eval_stores_results_in_the_run_summary(tiny_overrides, capsys, monkeypatch):
+    import genlab.metrics
+
+    sets = [a for o in tiny_overrides for a in ("--set", o)]
+    main(["train", "--preset", "seed-dcgan-mnist", "--steps", "1", "--quiet", *sets, "--json"])
+    run = json.loads(capsys.readouterr().out)["run"]
+    seen = {}
+
+    def fake_evaluate(model, dataset, metrics, **kw):
+        seen.update(dataset=dataset, metrics=metrics, images=model.sample(2).shape)
+        return {"fid2k": 12.5}
+
+    monkeypatch.setattr(genlab.metrics, "evaluate_model", fake_evaluate)
+    assert main(["eval", run, "--metrics", "fid2k", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"fid2k": 12.5}
+    assert seen == {"dataset": "npz", "metrics": "fid2k", "images": (2, 1, 28, 28)}
+    summary = json.loads((Path(run) / "summary.json").read_text())
+    assert summary["metrics"] == {"fid2k": 12.5} and summary["metrics_step"] == 1
+
+
+def test_eval_needs_a_run_or_two_sets(capsys):
+    assert main(["eval", "--real", "mnist:test"]) == 2
+    assert "eval needs a RUN folder, or both --real and --fake" in capsys.readouterr().err

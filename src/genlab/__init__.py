@@ -17,7 +17,7 @@ _API = {
     "Config": "genlab.config", "load_config": "genlab.config", "preset_names": "genlab.config",
     "load_dataset": "genlab.data", "ImageDataset": "genlab.data",
     "GenlabError": "genlab.errors",
-    "train": "genlab.train.loop",
+    "train": "genlab.apps.evaluate", "evaluate_run": "genlab.apps.evaluate", "evaluate_images": "genlab.apps.evaluate",
     "Run": "genlab.train.run", "build_model": "genlab.train.run", "load_run": "genlab.train.run",
 }
 

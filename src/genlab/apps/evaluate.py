@@ -1,0 +1,71 @@
+"""Evaluation of runs with named protocols, during training and after it (`genlab eval`)."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from genlab.config import Config
+from genlab.io import read_json, write_json
+from genlab.train.loop import train as train_loop
+from genlab.train.run import Run, load_run
+
+
+def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_size: int = 100, seed: int = 0,
+                 device: str | torch.device = "cpu", resize: str = "legacy_tensorflow", save: bool = True) -> dict:
+    """Evaluate a run (its EMA weights when it has them) on its own dataset with named protocols;
+    the results are stored under "metrics" in the run's summary.json."""
+    from genlab.metrics import evaluate_model
+
+    run = load_run(path, device=device)
+    data = run.config.data
+    start = time.perf_counter()
+    results = evaluate_model(run.model, data.name, metrics, data_dir=data.data_dir, batch_size=batch_size,
+                             seed=seed, device=device, resize=resize)
+    if save:
+        store_metrics(run, results, seconds=time.perf_counter() - start)
+    return results
+
+
+def store_metrics(run: Run, results: dict, seconds: float | None = None) -> None:
+    summary_file = Path(run.path) / "summary.json"
+    summary = read_json(summary_file) if summary_file.is_file() else {}
+    summary.setdefault("metrics", {}).update(results)
+    summary["metrics_step"] = run.step
+    if seconds is not None:
+        summary["metrics_seconds"] = round(seconds, 1)
+    write_json(summary_file, summary)
+
+
+def evaluate_images(real: str, fake: str, metrics: str | list[str], *, batch_size: int = 50,
+                    device: str | torch.device = "cpu", resize: str = "legacy_tensorflow") -> dict:
+    """Compare two image sets ("mnist:test", a folder, an .npz) with named protocols."""
+    from genlab.metrics import evaluate_sets
+
+    return evaluate_sets(real, fake, metrics, batch_size=batch_size, device=device, resize=resize)
+
+
+def make_evaluator(config: Config):
+    """The loop's periodic evaluation (train.eval_every_steps, train.eval_metrics), or None."""
+    t = config.train
+    if not (t.eval_every_steps and t.eval_metrics):
+        return None
+    from genlab.metrics import evaluate_model, parse_protocols
+
+    parse_protocols(t.eval_metrics)  # fail on a bad name before training starts
+
+    def evaluator(model, step: int) -> dict:
+        device = next(model.parameters()).device
+        return evaluate_model(model, config.data.name, t.eval_metrics, data_dir=config.data.data_dir,
+                              seed=t.seed, device=device)
+
+    return evaluator
+
+
+def train(config: Config, *, resume=None, run_dir=None, progress: bool = True) -> Run:
+    """Train a model from a config, evaluating it every train.eval_every_steps with train.eval_metrics.
+    `resume` continues a run folder exactly; `run_dir` names the run folder (and continues it if it
+    already has a checkpoint)."""
+    return train_loop(config, resume=resume, run_dir=run_dir, evaluator=make_evaluator(config), progress=progress)
