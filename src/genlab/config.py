@@ -44,6 +44,7 @@ class TrainConfig:
     precision: str = "fp32"          # fp32 | bf16 (autocast) | fp16 (autocast + grad scaler, CUDA)
     channels_last: bool = False      # NHWC memory format for conv nets
     compile: bool = False            # torch.compile the nets (first steps are slow)
+    sync_batchnorm: bool = False     # under torchrun on CUDA: BatchNorm statistics over the global batch
     grad_clip: float | None = None   # clip each net's gradient norm to this value
     log_every: int = 50              # steps between metrics.jsonl lines
     sample_every: int = 500          # steps between sample grids from a fixed noise batch

@@ -146,6 +146,11 @@ class Trainer:
     # -- pieces ---------------------------------------------------------------------------------------
     def _wrap(self, nets: dict) -> dict:
         t = self.config.train
+        if t.sync_batchnorm and self.dist.enabled:
+            if self.device.type != "cuda":
+                raise ConfigError("train.sync_batchnorm needs CUDA devices (PyTorch's SyncBatchNorm has no CPU kernel)")
+            for net in nets.values():  # converts in place below the root; parameters are shared, not copied
+                torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)
         if t.channels_last:
             for net in nets.values():
                 net.to(memory_format=torch.channels_last)
