@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from genlab.models.fast_ops import leaky_relu_dropout
+
 
 def keras_init(module: nn.Module) -> None:
     """Glorot-uniform weights and zero biases for every Linear and Conv2d, as Keras initialises them."""
@@ -65,4 +67,15 @@ class SeedDiscriminator(nn.Module):
         keras_init(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.fc(self.features(x).flatten(1)).squeeze(1)  # (B,) logits
+        layers = list(self.features)
+        for conv, act, drop in zip(layers[0::3], layers[1::3], layers[2::3]):
+            # LeakyReLU then Dropout as one fused op (fast_ops.py): same function, a cheaper mask
+            x = leaky_relu_dropout(conv(x), act.negative_slope, drop.p, drop.training)
+        if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+            # NHWC features: flatten them as they lie and permute the (small) weight instead
+            b, c, h, w = x.shape
+            weight = self.fc.weight.view(1, c, h, w).permute(0, 2, 3, 1).reshape(1, -1)
+            logits = nn.functional.linear(x.permute(0, 2, 3, 1).reshape(b, -1), weight, self.fc.bias)
+        else:
+            logits = self.fc(x.flatten(1))
+        return logits.squeeze(1)  # (B,) logits
