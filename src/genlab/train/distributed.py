@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -43,8 +44,19 @@ def init_from_env(device_type: str) -> Dist:
         backend = "nccl" if device_type == "cuda" else "gloo"
         if device_type == "cuda":
             torch.cuda.set_device(local_rank)
-        dist.init_process_group(backend=backend)
+        dist.init_process_group(backend=backend, store=_attempt_store(rank, world), rank=rank, world_size=world)
     return Dist(rank=rank, world=world, local_rank=local_rank)
+
+
+def _attempt_store(rank: int, world: int) -> dist.Store:
+    """The rendezvous store, with keys private to this torchrun attempt. After a restart, the group
+    would otherwise read the addresses the crashed attempt's processes published, and hang connecting."""
+    host, port = os.environ.get("MASTER_ADDR", "localhost"), int(os.environ.get("MASTER_PORT", "29500"))
+    agent_hosts = os.environ.get("TORCHELASTIC_USE_AGENT_STORE", "").lower() == "true"
+    base = dist.TCPStore(host, port, world_size=None if agent_hosts else world,
+                         is_master=not agent_hosts and rank == 0, timeout=timedelta(minutes=10))
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+    return dist.PrefixStore(f"genlab/attempt{attempt}/", base)
 
 
 def check_batch(batch_size: int, d: Dist) -> int:
