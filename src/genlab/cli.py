@@ -57,8 +57,8 @@ def _train_config(args):
 
 
 def cmd_train(args) -> int:
+    from genlab.apps.evaluate import train
     from genlab.config import config_to_yaml
-    from genlab.train.loop import train
 
     cfg = _train_config(args)
     if args.dry_run:
@@ -116,7 +116,7 @@ def _restore_report(args, run, columns: dict, quality: dict, default_out: str) -
     written = write_strips(columns, out, npz=args.npz)
     n = len(next(iter(columns.values())))
     _emit(args, {"images": n, "written": [str(p) for p in written], **quality},
-          f"{args.command}: {n} images from {run.checkpoint}\n" + "".join(f"  {k}: {v:.4f}\n" for k, v in quality.items())
+          f"{args.command}: {n} images from {run.checkpoint}\n" + "".join(f"  {k}: {v:.4f}\n" if isinstance(v, float) else f"  {k}: {v}\n" for k, v in quality.items())
           + "\n".join(f"  wrote {p}" for p in written))
     return 0
 
@@ -150,7 +150,7 @@ def cmd_inpaint(args) -> int:
     run, images, labels = _restore_inputs(args)
     known = make_mask(args.mask, len(images), images.shape[2], images.shape[3], seed=args.seed)
     output = inpaint(run.model, images, known, iterations=args.iterations, labels=labels)
-    masked = torch.where(known.expand_as(images), images, torch.zeros_like(images))
+    masked = torch.where(known.expand_as(images), images, torch.zeros_like(images))  # the hole shown grey
     quality = {"psnr_hole": float(psnr(output, images, ~known).mean()),
                "known_pixels_kept": bool(torch.equal(output[known.expand_as(images)], images[known.expand_as(images)]))}
     return _restore_report(args, run, {"input": images, "masked": masked, "output": output}, quality, "inpaint.png")
@@ -183,6 +183,26 @@ def cmd_traverse(args) -> int:
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},
           f"traversed dims {args.dims} over [{args.range[0]:g}, {args.range[1]:g}]:\n"
           + "\n".join(f"  wrote {p}" for p in written))
+    return 0
+
+
+# -- eval -----------------------------------------------------------------------------------------------
+
+def cmd_eval(args) -> int:
+    from genlab.apps.evaluate import evaluate_images, evaluate_run
+
+    if args.run and (args.real or args.fake):
+        raise GenlabError("give either a RUN, or --real and --fake, not both")
+    if args.run:
+        results = evaluate_run(args.run, args.metrics, batch_size=args.batch_size, seed=args.seed,
+                               device=args.device, resize=args.resize)
+    elif args.real and args.fake:
+        results = evaluate_images(args.real, args.fake, args.metrics, batch_size=args.batch_size,
+                                  device=args.device, resize=args.resize)
+    else:
+        raise GenlabError("eval needs a RUN folder, or both --real and --fake image sets")
+    _emit(args, results, "\n".join(f"{k:28s} {v:.4f}" if isinstance(v, float) else f"{k:28s} {v}"
+                                   for k, v in results.items()))
     return 0
 
 
@@ -230,12 +250,14 @@ def _format_data_info(info: dict) -> str:
 def cmd_demo(args) -> int:
     from genlab.apps.demo import demo
 
-    run = demo(minutes=args.minutes, out=args.out, progress=not args.quiet)
+    run, results = demo(minutes=args.minutes, out=args.out, metrics=None if args.no_eval else args.metrics,
+                        progress=not args.quiet)
     s = run.summary
-    _emit(args, {"run": str(run.path), **s},
+    quality = "".join(f"\n{k + ':':9s} {v:.2f}" for k, v in results.items())
+    _emit(args, {"run": str(run.path), **s, "metrics": results},
           f"demo {s['status']}: {s['step']} steps ({s['epochs']:.2f} epochs) in {s['train_seconds']:.0f} s\n"
           f"samples:  {run.path / 'samples.png'}\ncurves:   {run.path / 'curves.png'}\n"
-          f"summary:  {run.path / 'summary.json'}")
+          f"summary:  {run.path / 'summary.json'}{quality}")
     return 0
 
 
@@ -314,7 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
             r.add_argument("--noise", default="gaussian:0.5", help="gaussian:S | saltpepper:P | mask:P | block:SIZE")
         if name == "inpaint":
             r.add_argument("--mask", default="center", help="center | left | right | top | bottom | random:P | MASK.png")
-            r.add_argument("--iterations", type=int, default=20, help="encode -> decode -> paste passes (default 20)")
+            r.add_argument("--iterations", type=int, default=1,
+                           help="encode -> decode -> paste passes (default 1; more help models not trained on holes)")
         if name in ("denoise", "inpaint"):
             r.add_argument("--seed", type=int, default=0, help="seed of the noise or random mask")
         r.add_argument("--out", help=f"PNG strip (default {name}.png)")
@@ -353,6 +376,23 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--json", action="store_true")
     tr.set_defaults(func=cmd_traverse)
 
+    e = _parser(sub, "eval", "Measure a run (EMA weights when present) or two image sets with named protocols.",
+                "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid10k,kid10k,pr10k,cls10k\n"
+                "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid2k --json\n"
+                "  genlab eval --real mnist:test --fake fake.npz --metrics fid10k\n"
+                "  genlab eval --real photos/ --fake samples/ --metrics fid2k,kid10k")
+    e.add_argument("run", nargs="?", metavar="RUN_OR_CHECKPOINT")
+    e.add_argument("--metrics", default="fid10k", help="comma-separated protocols (default fid10k); see docs/metrics.md")
+    e.add_argument("--real", help="real images: mnist:test, fashion-mnist:train, a folder or an .npz")
+    e.add_argument("--fake", help="generated images: a folder or an .npz")
+    e.add_argument("--resize", default="legacy_tensorflow", choices=["legacy_tensorflow", "clean"],
+                   help="299x299 resize: StyleGAN3/TF-compatible (default, as published tables) or clean-fid's PIL bicubic")
+    e.add_argument("--batch-size", type=int, default=100, dest="batch_size")
+    e.add_argument("--seed", type=int, default=0, help="seed of the generated samples")
+    e.add_argument("--device", default="cpu")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)
+
     pr = _parser(sub, "presets", "List the shipped presets.", "  genlab presets\n  genlab presets --json")
     pr.add_argument("--json", action="store_true")
     pr.set_defaults(func=cmd_presets)
@@ -367,9 +407,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_data)
 
     dm = _parser(sub, "demo", "Train the document's GAN on MNIST for a few minutes and write samples, curves, summary.",
-                 "  genlab demo\n  genlab demo --minutes 3 --out runs")
+                 "  genlab demo\n  genlab demo --minutes 3 --out runs --no-eval")
     dm.add_argument("--minutes", type=float, default=8.0, help="training budget (default 8)")
     dm.add_argument("--out", default="runs")
+    dm.add_argument("--metrics", default="fid2k", help="quality protocol(s) measured at the end (default fid2k: "
+                    "2k generated vs 2k test images, biased upwards against fid10k)")
+    dm.add_argument("--no-eval", action="store_true", dest="no_eval", help="skip the quality measurement")
     dm.add_argument("--quiet", action="store_true")
     dm.add_argument("--json", action="store_true")
     dm.set_defaults(func=cmd_demo)
