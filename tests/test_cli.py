@@ -121,3 +121,15 @@ def test_eval_stores_results_in_the_run_summary(tiny_overrides, capsys, monkeypa
 def test_eval_needs_a_run_or_two_sets(capsys):
     assert main(["eval", "--real", "mnist:test"]) == 2
     assert "eval needs a RUN folder, or both --real and --fake" in capsys.readouterr().err
+
+
+def test_eval_likelihood_protocols_on_a_vae_run(tiny_npz, tmp_path, capsys):
+    assert main(["train", "--preset", "vae-mlp-bmnist", "--steps", "2", "--quiet", "--json",
+                 "--set", "data.name=npz", "--set", f"data.path={tiny_npz}", "--set", f"train.out={tmp_path}",
+                 "--set", "train.tensorboard=false"]) == 0
+    run = json.loads(capsys.readouterr().out)["run"]
+    assert main(["eval", run, "--metrics", "elbo,recon", "--n", "16", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert results["likelihood_images"] == 16 and results["elbo"] > 0 and results["psnr"] > 0
+    assert 0 < results["ssim"] <= 1
+    assert json.loads((Path(run) / "summary.json").read_text())["metrics"]["elbo"] == results["elbo"]

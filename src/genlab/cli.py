@@ -195,7 +195,7 @@ def cmd_eval(args) -> int:
         raise GenlabError("give either a RUN, or --real and --fake, not both")
     if args.run:
         results = evaluate_run(args.run, args.metrics, batch_size=args.batch_size, seed=args.seed,
-                               device=args.device, resize=args.resize)
+                               device=args.device, resize=args.resize, n=args.n)
     elif args.real and args.fake:
         results = evaluate_images(args.real, args.fake, args.metrics, batch_size=args.batch_size,
                                   device=args.device, resize=args.resize)
@@ -380,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid10k,kid10k,pr10k,cls10k\n"
                 "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid2k --json\n"
                 "  genlab eval --real mnist:test --fake fake.npz --metrics fid10k\n"
+                "  genlab eval runs/00004-vae-mlp-bmnist --metrics elbo,nll5000,recon --n 1000\n"
                 "  genlab eval --real photos/ --fake samples/ --metrics fid2k,kid10k")
     e.add_argument("run", nargs="?", metavar="RUN_OR_CHECKPOINT")
     e.add_argument("--metrics", default="fid10k", help="comma-separated protocols (default fid10k); see docs/metrics.md")
@@ -387,6 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--fake", help="generated images: a folder or an .npz")
     e.add_argument("--resize", default="legacy_tensorflow", choices=["legacy_tensorflow", "clean"],
                    help="299x299 resize: StyleGAN3/TF-compatible (default, as published tables) or clean-fid's PIL bicubic")
+    e.add_argument("--n", type=int, help="likelihood protocols: use the first N test images (default all)")
     e.add_argument("--batch-size", type=int, default=100, dest="batch_size")
     e.add_argument("--seed", type=int, default=0, help="seed of the generated samples")
     e.add_argument("--device", default="cpu")

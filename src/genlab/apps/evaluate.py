@@ -14,16 +14,38 @@ from genlab.train.run import Run, load_run
 
 
 def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_size: int = 100, seed: int = 0,
-                 device: str | torch.device = "cpu", resize: str = "legacy_tensorflow", save: bool = True) -> dict:
+                 device: str | torch.device = "cpu", resize: str = "legacy_tensorflow", n: int | None = None,
+                 save: bool = True) -> dict:
     """Evaluate a run (its EMA weights when it has them) on its own dataset with named protocols;
-    the results are stored under "metrics" in the run's summary.json."""
-    from genlab.metrics import evaluate_model
+    the results are stored under "metrics" in the run's summary.json.
 
+    Sample-quality protocols (fid10k, kid10k, pr10k, cls10k, ...) sample the model; likelihood and
+    reconstruction protocols (elbo, nll5000, recon) run on the first `n` test images (all by default).
+    """
+    from genlab.metrics.likelihood import LIKELIHOOD_PROTOCOLS
+
+    names = [m.strip() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
+    likelihood = [m for m in names if m in LIKELIHOOD_PROTOCOLS]
+    quality = [m for m in names if m not in LIKELIHOOD_PROTOCOLS]
     run = load_run(path, device=device)
     data = run.config.data
     start = time.perf_counter()
-    results = evaluate_model(run.model, data.name, metrics, data_dir=data.data_dir, batch_size=batch_size,
-                             seed=seed, device=device, resize=resize)
+    results: dict = {}
+    if quality:
+        from genlab.metrics import evaluate_model
+
+        results.update(evaluate_model(run.model, data.name, quality, data_dir=data.data_dir, batch_size=batch_size,
+                                      seed=seed, device=device, resize=resize))
+    if likelihood:
+        from genlab.data import load_dataset
+        from genlab.metrics.likelihood import evaluate_likelihood
+
+        test = load_dataset(data.name, "test" if data.name in ("mnist", "fashion-mnist") else "all",
+                            data_dir=data.data_dir, path=data.path, resolution=data.resolution, channels=data.channels)
+        images = test.images[:n] if n else test.images
+        labels = (test.labels[:n] if n else test.labels) if test.labels is not None else None
+        results.update(evaluate_likelihood(run.model, images, labels, likelihood, progress=True))
+        results["likelihood_images"] = len(images)
     if save:
         store_metrics(run, results, seconds=time.perf_counter() - start)
     return results
