@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(PY) -m genlab demo
 
 test: $(TEST_STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	$(PY) benchmarks/train_throughput.py

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -94,7 +95,9 @@ def load_source_state_dict() -> dict[str, torch.Tensor]:
 
     cached = _inception_dir() / f"inception-2015-12-05-{SOURCE_SHA256[:16]}.safetensors"
     if not cached.exists():
-        script = torch.jit.load(str(torchscript_path()), map_location="cpu")  # checksum-verified
+        with warnings.catch_warnings():  # torch.jit.load is deprecated in favour of torch.export
+            warnings.simplefilter("ignore", DeprecationWarning)
+            script = torch.jit.load(str(torchscript_path()), map_location="cpu")  # checksum-verified
         prefix = "net.layers."
         state = {k[len(prefix):]: v.detach().clone().contiguous()
                  for k, v in script.state_dict().items() if k.startswith(prefix)}
@@ -134,6 +137,10 @@ class _Block(nn.Module):
                 module.weight.data, module.bias.data = fold_batch_norm(state, prefix + name)
 
 
+def _relu(x: torch.Tensor) -> torch.Tensor:
+    return F.relu(x, inplace=True)  # every input is a fresh conv output or a channel slice of one
+
+
 def _avg3(x: torch.Tensor) -> torch.Tensor:
     return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
 
@@ -151,9 +158,9 @@ class InceptionA(_Block):
     def forward(self, x):
         pre = self.merged(x)  # tower_2's 1x1 conv runs before its average pool (both linear)
         b0, b1, b2, b3 = pre.split(self.splits, dim=1)
-        b1 = F.relu(self.tower.conv_1(F.relu(b1)))
-        b2 = F.relu(self.tower_1.conv_2(F.relu(self.tower_1.conv_1(F.relu(b2)))))
-        return torch.cat([F.relu(b0), b1, b2, F.relu(_avg3(b3))], 1)
+        b1 = _relu(self.tower.conv_1(_relu(b1)))
+        b2 = _relu(self.tower_1.conv_2(_relu(self.tower_1.conv_1(_relu(b2)))))
+        return torch.cat([_relu(b0), b1, b2, _relu(_avg3(b3))], 1)
 
 
 class InceptionB(nn.Module):
@@ -166,8 +173,8 @@ class InceptionB(nn.Module):
         self.tower.conv_2 = _conv(96, 96, 3, stride=2)
 
     def forward(self, x):
-        b0 = F.relu(self.conv(x))
-        b1 = F.relu(self.tower.conv_2(F.relu(self.tower.conv_1(F.relu(self.tower.conv(x))))))
+        b0 = _relu(self.conv(x))
+        b1 = _relu(self.tower.conv_2(_relu(self.tower.conv_1(_relu(self.tower.conv(x))))))
         return torch.cat([b0, b1, F.max_pool2d(x, 3, stride=2)], 1)
 
 
@@ -187,11 +194,11 @@ class InceptionC(_Block):
         pre = self.merged(x)
         b0, b1, b2, b3 = pre.split(self.splits, dim=1)
         t = self.tower
-        b1 = F.relu(t.conv_2(F.relu(t.conv_1(F.relu(b1)))))
+        b1 = _relu(t.conv_2(_relu(t.conv_1(_relu(b1)))))
         t = self.tower_1
-        b2 = F.relu(t.conv_1(F.relu(b2)))
-        b2 = F.relu(t.conv_4(F.relu(t.conv_3(F.relu(t.conv_2(b2))))))
-        return torch.cat([F.relu(b0), b1, b2, F.relu(_avg3(b3))], 1)
+        b2 = _relu(t.conv_1(_relu(b2)))
+        b2 = _relu(t.conv_4(_relu(t.conv_3(_relu(t.conv_2(b2))))))
+        return torch.cat([_relu(b0), b1, b2, _relu(_avg3(b3))], 1)
 
 
 class InceptionD(_Block):
@@ -205,10 +212,10 @@ class InceptionD(_Block):
         self.tower_1.conv_3 = _conv(192, 192, 3, stride=2)
 
     def forward(self, x):
-        b1, b2 = F.relu(self.merged(x)).split(self.splits, dim=1)
-        b1 = F.relu(self.tower.conv_1(b1))
+        b1, b2 = _relu(self.merged(x)).split(self.splits, dim=1)
+        b1 = _relu(self.tower.conv_1(b1))
         t = self.tower_1
-        b2 = F.relu(t.conv_3(F.relu(t.conv_2(F.relu(t.conv_1(b2))))))
+        b2 = _relu(t.conv_3(_relu(t.conv_2(_relu(t.conv_1(b2))))))
         return torch.cat([b1, b2, F.max_pool2d(x, 3, stride=2)], 1)
 
 
@@ -233,16 +240,16 @@ class InceptionE(_Block):
         pre = self.merged(x)
         if self.pool == "avg":
             b0, a, b, b3 = pre.split(self.splits, dim=1)
-            b3 = F.relu(_avg3(b3))
+            b3 = _relu(_avg3(b3))
         else:
             b0, a, b = pre.split(self.splits, dim=1)
-            b3 = F.relu(self.tower_2_conv(F.max_pool2d(x, 3, stride=1, padding=1)))
-        a = F.relu(a)
-        b = F.relu(self.tower_1_conv_1(F.relu(b)))
+            b3 = _relu(self.tower_2_conv(F.max_pool2d(x, 3, stride=1, padding=1)))
+        a = _relu(a)
+        b = _relu(self.tower_1_conv_1(_relu(b)))
         return torch.cat([
-            F.relu(b0),
-            F.relu(self.tower_mixed_conv(a)), F.relu(self.tower_mixed_conv_1(a)),
-            F.relu(self.tower_1_mixed_conv(b)), F.relu(self.tower_1_mixed_conv_1(b)),
+            _relu(b0),
+            _relu(self.tower_mixed_conv(a)), _relu(self.tower_mixed_conv_1(a)),
+            _relu(self.tower_1_mixed_conv(b)), _relu(self.tower_1_mixed_conv_1(b)),
             b3], 1)
 
 
@@ -282,9 +289,9 @@ class InceptionV3FID(nn.Module):
         return self
 
     def forward(self, x):
-        x = F.relu(self.conv_2(F.relu(self.conv_1(F.relu(self.conv(x))))))
+        x = _relu(self.conv_2(_relu(self.conv_1(_relu(self.conv(x))))))
         x = F.max_pool2d(x, 3, stride=2)
-        x = F.relu(self.conv_4(F.relu(self.conv_3(x))))
+        x = _relu(self.conv_4(_relu(self.conv_3(x))))
         x = F.max_pool2d(x, 3, stride=2)
         for block in (self.mixed, self.mixed_1, self.mixed_2, self.mixed_3, self.mixed_4, self.mixed_5,
                       self.mixed_6, self.mixed_7, self.mixed_8, self.mixed_9, self.mixed_10):

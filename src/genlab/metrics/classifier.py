@@ -1,0 +1,151 @@
+"""A classifier metric for labelled datasets, for what FID hides (mode collapse, wrong classes).
+
+A small CNN is trained once on the dataset's training split (about three minutes on 2 CPU cores;
+targets: MNIST test accuracy ≥ 99.3 %, Fashion-MNIST ≥ 91 %; measured so far: MNIST 98.9 %) and
+cached in cache_dir()/classifiers/ as safetensors + json.
+For generated images it reports the predicted class histogram, the classes covered, the KL divergence of
+the predicted class distribution to the data's, and, for conditional models, the accuracy of the samples
+on the labels they were asked for.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from ..errors import GenlabError
+from ..io import atomic_path, cache_dir, read_json, write_json
+from .features import to_uint8
+
+log = logging.getLogger(__name__)
+
+CLASSIFIER_VERSION = "cnn-v2"  # bump when the net or its training changes: part of the cache key
+EPOCHS = 4
+BATCH_SIZE = 256
+COVERED_FRACTION = 0.1  # a class counts as covered at >= 10 % of its expected number of samples
+
+
+class SmallCNN(nn.Module):
+    """Five 3x3 conv + ReLU layers (two with stride 2), pooled to 7x7, dropout, linear head.
+
+    Narrow and without batch norm on purpose: it trains in about 30 s an epoch on 2 CPU cores."""
+
+    def __init__(self, *, in_channels: int, num_classes: int, width: int = 16):
+        super().__init__()
+        w = width
+        layers, c_in = [], in_channels
+        for c_out, stride in ((w, 1), (w, 2), (2 * w, 1), (2 * w, 2), (4 * w, 1)):
+            layers += [nn.Conv2d(c_in, c_out, 3, stride, 1), nn.ReLU(True)]
+            c_in = c_out
+        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(7))  # 28 px: already 7x7
+        self.dropout = nn.Dropout(0.3)
+        self.head = nn.Linear(c_in * 49, num_classes)
+
+    def forward(self, x):  # (B, C, H, W) in [-1, 1] -> (B, num_classes) logits
+        return self.head(self.dropout(self.features(x).flatten(1)))
+
+
+def _to_input(images: torch.Tensor) -> torch.Tensor:
+    return to_uint8(images).float().div_(127.5).sub_(1.0)
+
+
+def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random translations of up to 2 pixels (edge padding), one per batch row."""
+    n, _, h, w = x.shape
+    padded = F.pad(x, (2, 2, 2, 2), mode="replicate")
+    dy, dx = torch.randint(0, 5, (2,), generator=generator).tolist()
+    return padded[:, :, dy:dy + h, dx:dx + w]
+
+
+@torch.inference_mode()
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """(N,) predicted class of uint8 or [-1, 1] images."""
+    model.eval()
+    out = [model(_to_input(images[i:i + batch_size])).argmax(1) for i in range(0, len(images), batch_size)]
+    return torch.cat(out) if out else torch.empty(0, dtype=torch.int64)
+
+
+def train_classifier(train_images, train_labels, test_images, test_labels, num_classes: int, *,
+                     epochs: int = EPOCHS, batch_size: int = BATCH_SIZE, seed: int = 0) -> tuple[nn.Module, float]:
+    """Train a SmallCNN (AdamW, one-cycle schedule, small shifts); returns it and its test accuracy."""
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # weight init
+    model = SmallCNN(in_channels=train_images.shape[1], num_classes=num_classes)
+    steps_per_epoch = math.ceil(len(train_images) / batch_size)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=5e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, epochs=epochs,
+                                                   steps_per_epoch=steps_per_epoch)
+    with tqdm(total=epochs * steps_per_epoch, desc="training classifier", unit="step", leave=False) as bar:
+        for _ in range(epochs):
+            model.train()
+            order = torch.randperm(len(train_images), generator=generator)
+            for i in range(0, len(order), batch_size):
+                idx = order[i:i + batch_size]
+                x = _augment(_to_input(train_images[idx]), generator)
+                loss = F.cross_entropy(model(x), train_labels[idx], label_smoothing=0.05)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+    accuracy = float((predict(model, test_images) == test_labels).double().mean())
+    return model.eval(), accuracy
+
+
+def load_classifier(dataset_name: str, *, data_dir: str | None = None) -> tuple[nn.Module, dict]:
+    """The cached classifier of a labelled dataset (trained on first use) and its json metadata."""
+    from safetensors.torch import load_file, save_file
+
+    from ..data import load_dataset
+
+    folder = cache_dir() / "classifiers"
+    stem = folder / f"{dataset_name}-{CLASSIFIER_VERSION}"
+    weights, meta_path = stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+    if weights.exists() and meta_path.exists():
+        meta = read_json(meta_path)
+        model = SmallCNN(in_channels=meta["in_channels"], num_classes=meta["num_classes"])
+        model.load_state_dict(load_file(str(weights)))
+        return model.eval(), meta
+    train = load_dataset(dataset_name, "train", data_dir=data_dir)
+    test = load_dataset(dataset_name, "test", data_dir=data_dir)
+    if train.labels is None or test.labels is None:
+        raise GenlabError(f"dataset '{dataset_name}' has no labels; the classifier metric needs labels")
+    start = time.time()
+    model, accuracy = train_classifier(train.images, train.labels, test.images, test.labels,
+                                       train.num_classes)
+    class_counts = torch.bincount(train.labels, minlength=train.num_classes)
+    meta = {"dataset": dataset_name, "version": CLASSIFIER_VERSION, "test_accuracy": accuracy,
+            "in_channels": train.channels, "resolution": train.resolution,
+            "num_classes": train.num_classes, "class_names": train.class_names,
+            "train_class_fractions": (class_counts / class_counts.sum()).tolist(),
+            "epochs": EPOCHS, "train_seconds": round(time.time() - start, 1),
+            "torch": torch.__version__}
+    log.info("classifier for %s: test accuracy %.4f", dataset_name, accuracy)
+    with atomic_path(weights) as part:
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(part))
+    write_json(meta_path, meta)
+    return model, meta
+
+
+def class_report(predicted: torch.Tensor, data_fractions: list[float],
+                 requested: torch.Tensor | None = None) -> dict[str, float]:
+    """Histogram, classes covered, KL(generated || data) of the class distribution, and the accuracy
+    on requested labels when there are any. Keys: hist_<c>, classes_covered, kl, acc."""
+    num_classes = len(data_fractions)
+    n = len(predicted)
+    p_gen = torch.bincount(predicted, minlength=num_classes).double() / max(n, 1)
+    p_data = torch.tensor(data_fractions, dtype=torch.float64)
+    present = p_gen > 0
+    kl = float((p_gen[present] * (p_gen[present] / p_data[present]).log()).sum())
+    covered = int((p_gen >= COVERED_FRACTION * p_data).sum())
+    report = {f"hist_{c}": float(p_gen[c]) for c in range(num_classes)}
+    report.update({"classes_covered": float(covered), "kl": kl})
+    if requested is not None:
+        report["acc"] = float((predicted == requested).double().mean())
+    return report

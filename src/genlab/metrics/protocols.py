@@ -1,0 +1,124 @@
+"""Named evaluation protocols, in one table, and the cached reference statistics they compare against.
+
+A protocol fixes the metric, how many generated and real images, and which real split, so a number
+always says how it was measured: `fid10k` = 10,000 generated vs the 10,000 test images (Lucic et al.
+2018), `fid50k_full` = 50,000 generated vs the whole training split (StyleGAN's `fid50k_full`).
+FID is biased upwards at small sample counts (Chong & Forsyth 2020), so the quick protocols are not
+comparable with fid10k.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import GenlabError, unknown
+from ..io import atomic_path, cache_dir
+from .features import FeatureExtractor, iter_batches
+from .fid import FeatureStats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    metric: str  # "fid" | "kid" | "pr" | "cls"
+    num_fake: int  # generated images
+    num_real: int | None  # real images from the split (the first ones); None = the whole split
+    real_split: str  # "test" | "train"
+    description: str
+
+
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
+    Protocol("fid10k", "fid", 10_000, 10_000, "test",
+             "FID, 10k generated vs the 10k test images (Lucic et al. 2018)"),
+    Protocol("fid50k_full", "fid", 50_000, None, "train",
+             "FID, 50k generated vs the whole training split (StyleGAN's fid50k_full)"),
+    Protocol("kid10k", "kid", 10_000, 10_000, "test",
+             "KID (unbiased MMD^2, cubic kernel), mean and std over 100 subsets of 1000, "
+             "10k generated vs 10k test"),
+    Protocol("pr10k", "pr", 10_000, 10_000, "test",
+             "precision/recall (k=3) and density/coverage (k=5), 10k generated vs 10k test"),
+    Protocol("cls10k", "cls", 10_000, None, "train",
+             "classifier on 10k generated: class histogram, classes covered, KL to the training "
+             "class distribution, accuracy on requested labels (conditional models)"),
+    Protocol("fid2k", "fid", 2_000, 2_000, "test",
+             "quick FID, 2k vs 2k test: biased upwards, not comparable with fid10k"),
+    Protocol("fid1k", "fid", 1_000, 1_000, "test",
+             "quick FID, 1k vs 1k test: biased upwards even more, not comparable with fid10k"),
+]}
+
+
+def get_protocol(name: str) -> Protocol:
+    if name not in PROTOCOLS:
+        raise GenlabError(unknown("metric protocol", name, PROTOCOLS))
+    return PROTOCOLS[name]
+
+
+def parse_protocols(names: str | list[str]) -> list[Protocol]:
+    """'fid10k,kid10k' or ['fid10k', 'kid10k'] -> Protocols, checked, duplicates dropped."""
+    if isinstance(names, str):
+        names = [n for n in names.split(",")]
+    names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not names:
+        raise GenlabError(f"no metric protocol given; known: {', '.join(PROTOCOLS)}")
+    return [get_protocol(n) for n in names]
+
+
+@dataclass
+class RefStats:
+    """Reference statistics of a real image set: (mu, sigma) and, when asked for, the features."""
+    mu: np.ndarray  # (2048,) float64
+    sigma: np.ndarray  # (2048, 2048) float64
+    count: int
+    features: torch.Tensor | None = None  # (count, 2048) float32
+
+
+def refstats_path(dataset: str, split: str, resolution: int, count: int, resize: str,
+                  extractor_hash: str, content: str = "") -> Path:
+    """cache_dir()/refstats/<dataset>-<split>-<res>px-<count>-<resize>-<hash>[-<content>].safetensors"""
+    tag = f"-{content}" if content else ""
+    name = f"{dataset}-{split}-{resolution}px-{count}-{resize}-{extractor_hash}{tag}.safetensors"
+    return cache_dir() / "refstats" / name
+
+
+def content_digest(images: torch.Tensor) -> str:
+    """A short hash of the pixels, for sets without a fixed identity (folders, .npz files)."""
+    return hashlib.sha256(images.contiguous().numpy().tobytes()).hexdigest()[:12]
+
+
+def reference_stats(images: torch.Tensor, extractor: FeatureExtractor, *, dataset: str, split: str,
+                    need_features: bool, cache: bool = True, content: str = "") -> RefStats:
+    """Statistics of `images` (uint8 NCHW), from the cache or computed once with a progress bar."""
+    from safetensors.torch import load_file, save_file
+
+    path = refstats_path(dataset, split, images.shape[-1], images.shape[0], extractor.resize,
+                         extractor.hash, content)
+    if cache and path.exists():
+        stored = load_file(str(path))
+        if not need_features or "features" in stored:
+            return RefStats(stored["mu"].numpy(), stored["sigma"].numpy(), int(stored["count"]),
+                            stored.get("features"))
+    stats, kept = FeatureStats(), []
+    batches = iter_batches(images, extractor.batch_size)
+    for feats in extractor.iter_features(batches, total=len(images), desc=f"reference {dataset}:{split}"):
+        stats.update(feats)
+        if need_features:
+            kept.append(feats)
+    mu, sigma = stats.mean_cov()
+    features = torch.cat(kept) if need_features else None
+    if cache:
+        tensors = {"mu": torch.from_numpy(mu), "sigma": torch.from_numpy(sigma),
+                   "count": torch.tensor(stats.n)}
+        if features is not None:
+            tensors["features"] = features.contiguous()
+        with atomic_path(path) as part:
+            save_file(tensors, str(part), metadata={"dataset": dataset, "split": split,
+                                                    "resize": extractor.resize,
+                                                    "extractor": extractor.hash})
+    return RefStats(mu, sigma, stats.n, features)
