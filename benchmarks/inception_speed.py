@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/inception_speed.py                      # 2 threads, batch 8,16,32
     .venv/bin/python benchmarks/inception_speed.py --batch-sizes 16 --images 64
 
-Writes benchmarks/RESULTS_inception.md. Each number is the best of --reps timed passes over --images
+Prints a markdown table (the "Inception feature extraction speed" section of benchmarks/RESULTS.md; --out FILE also writes it). Each number is the best of --reps timed passes over --images
 images (best, not mean, because a shared machine only ever slows a pass down); the preprocessing
 (28 -> 299 resize) is included. The load average is recorded: numbers taken under load are low.
 """
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="8,16,32")
     parser.add_argument("--images", type=int, default=32, help="images per timed pass")
     parser.add_argument("--reps", type=int, default=2)
-    parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS_inception.md")))
+    parser.add_argument("--out", default=None, help="also write the table to this file")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
@@ -115,8 +115,9 @@ def main() -> None:
                      + f" | {rel:.1e} | {20_000 / best / 60:.0f} min |")
     lines += ["", "fid10k extracts 10k generated + 10k reference images; the reference statistics are "
               "cached after the first run, so later runs take half the time."]
-    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
+    if args.out:
+        Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def inpaint(model, images: torch.Tensor, known: torch.Tensor, iterations: int = 
     The hole starts at `fill` (-1: black, as the corruptions drop pixels, so a DAE trained on `block` or
     `mask` sees what it was trained on) and is replaced `iterations` times by the model's reconstruction
     of the current image, with the known pixels pasted back after every pass. One pass suits a DAE
-    trained on holes; more passes help models that were not (see benchmarks/RESULTS_vae.md).
+    trained on holes; more passes help models that were not (see benchmarks/RESULTS.md).
     """
     fn = _reconstructor(model)
     if iterations < 1:
