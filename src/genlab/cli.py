@@ -410,10 +410,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     dm = _parser(sub, "demo", "Train the document's GAN on MNIST for a few minutes and write samples, curves, summary.",
                  "  genlab demo\n  genlab demo --minutes 3 --out runs --no-eval")
-    dm.add_argument("--minutes", type=float, default=8.0, help="training budget (default 8)")
+    dm.add_argument("--minutes", type=float, default=9.5, help="training budget (default 9.5)")
     dm.add_argument("--out", default="runs")
-    dm.add_argument("--metrics", default="fid2k", help="quality protocol(s) measured at the end (default fid2k: "
-                    "2k generated vs 2k test images, biased upwards against fid10k)")
+    dm.add_argument("--metrics", default="fid1k", help="quality protocol(s) measured at the end (default fid1k: "
+                    "1k generated vs 1k test images, biased upwards against fid10k)")
     dm.add_argument("--no-eval", action="store_true", dest="no_eval", help="skip the quality measurement")
     dm.add_argument("--quiet", action="store_true")
     dm.add_argument("--json", action="store_true")

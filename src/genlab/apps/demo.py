@@ -6,7 +6,7 @@ from genlab.config import load_config
 from genlab.train.run import Run
 
 
-def demo(minutes: float = 8.0, out: str = "runs", preset: str = "seed-dcgan-mnist", metrics: str | None = "fid2k",
+def demo(minutes: float = 9.5, out: str = "runs", preset: str = "seed-dcgan-mnist", metrics: str | None = "fid1k",
          overrides: list[str] | None = None, progress: bool = True) -> tuple[Run, dict]:
     """Train `preset` for at most `minutes` of wall time, then evaluate it with `metrics` (a quick,
     upward-biased protocol by default); returns the run and the metrics."""
