@@ -1,7 +1,8 @@
 """A classifier metric for labelled datasets, for what FID hides (mode collapse, wrong classes).
 
-A small CNN is trained once on the dataset's training split (about three minutes on 2 CPU cores;
-targets: MNIST test accuracy ≥ 99.3 %, Fashion-MNIST ≥ 91 %; measured so far: MNIST 98.9 %) and
+A small CNN is trained once on the dataset's training split (three epochs, about 2 minutes on 2 CPU
+cores; targets: MNIST test accuracy ≥ 99.3 %, Fashion-MNIST ≥ 91 %; measured: MNIST 99.43 %,
+Fashion-MNIST 89.6 % — still below its target) and
 cached in cache_dir()/classifiers/ as safetensors + json.
 For generated images it reports the predicted class histogram, the classes covered, the KL divergence of
 the predicted class distribution to the data's, and, for conditional models, the accuracy of the samples
@@ -24,23 +25,26 @@ from .features import to_uint8
 
 log = logging.getLogger(__name__)
 
-CLASSIFIER_VERSION = "cnn-v2"  # bump when the net or its training changes: part of the cache key
-EPOCHS = 4
+CLASSIFIER_VERSION = "cnn-v3"  # bump when the net or its training changes: part of the cache key
+EPOCHS = 3
 BATCH_SIZE = 256
+WIDTH = 16
+MAX_LR = 5e-3
 COVERED_FRACTION = 0.1  # a class counts as covered at >= 10 % of its expected number of samples
 
 
 class SmallCNN(nn.Module):
-    """Five 3x3 conv + ReLU layers (two with stride 2), pooled to 7x7, dropout, linear head.
+    """Five 3x3 conv + batch norm + ReLU layers (two with stride 2) down to 7x7, dropout, linear head.
 
-    Narrow and without batch norm on purpose: it trains in about 30 s an epoch on 2 CPU cores."""
+    Small on purpose: it trains in well under a minute an epoch on 2 CPU cores."""
 
-    def __init__(self, *, in_channels: int, num_classes: int, width: int = 16):
+    def __init__(self, *, in_channels: int, num_classes: int, width: int = WIDTH):
         super().__init__()
         w = width
         layers, c_in = [], in_channels
         for c_out, stride in ((w, 1), (w, 2), (2 * w, 1), (2 * w, 2), (4 * w, 1)):
-            layers += [nn.Conv2d(c_in, c_out, 3, stride, 1), nn.ReLU(True)]
+            layers += [nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out),
+                       nn.ReLU(True)]
             c_in = c_out
         self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(7))  # 28 px: already 7x7
         self.dropout = nn.Dropout(0.3)
@@ -54,12 +58,17 @@ def _to_input(images: torch.Tensor) -> torch.Tensor:
     return to_uint8(images).float().div_(127.5).sub_(1.0)
 
 
-def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random translations of up to 2 pixels (edge padding), one per batch row."""
+def _augment(x: torch.Tensor, generator: torch.Generator, shift: int = 2) -> torch.Tensor:
+    """Random translations of up to `shift` pixels (edge padding), drawn for each image."""
     n, _, h, w = x.shape
-    padded = F.pad(x, (2, 2, 2, 2), mode="replicate")
-    dy, dx = torch.randint(0, 5, (2,), generator=generator).tolist()
-    return padded[:, :, dy:dy + h, dx:dx + w]
+    padded = F.pad(x, (shift,) * 4, mode="replicate")
+    offsets = torch.randint(0, (2 * shift + 1) ** 2, (n,), generator=generator)
+    out = torch.empty_like(x)
+    for k in offsets.unique().tolist():
+        rows = (offsets == k).nonzero().squeeze(1)
+        dy, dx = divmod(k, 2 * shift + 1)
+        out[rows] = padded[rows, :, dy:dy + h, dx:dx + w]
+    return out
 
 
 @torch.inference_mode()
@@ -72,13 +81,14 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> t
 
 def train_classifier(train_images, train_labels, test_images, test_labels, num_classes: int, *,
                      epochs: int = EPOCHS, batch_size: int = BATCH_SIZE, seed: int = 0) -> tuple[nn.Module, float]:
-    """Train a SmallCNN (AdamW, one-cycle schedule, small shifts); returns it and its test accuracy."""
+    """Train a SmallCNN (AdamW, one-cycle schedule, label smoothing, per-image shifts of up to 2 px);
+    returns it and its test accuracy."""
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # weight init
     model = SmallCNN(in_channels=train_images.shape[1], num_classes=num_classes)
     steps_per_epoch = math.ceil(len(train_images) / batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=5e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, epochs=epochs,
+    optimizer = torch.optim.AdamW(model.parameters(), lr=MAX_LR, weight_decay=5e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=MAX_LR, epochs=epochs,
                                                    steps_per_epoch=steps_per_epoch)
     with tqdm(total=epochs * steps_per_epoch, desc="training classifier", unit="step", leave=False) as bar:
         for _ in range(epochs):
