@@ -39,13 +39,7 @@ def _cases():
 CASES = list(_cases())
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny convs are slower with 2 threads on a busy 2-core machine; restore the setting after."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def build(name, res, nc, args, seed=0):

@@ -8,13 +8,7 @@ from genlab.models.nets import NETS
 from genlab.models.nets.layers import ConditionalBatchNorm2d
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny convs are slower with 2 threads on a busy 2-core machine; restore the setting after."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def sigma_max(weight: torch.Tensor) -> float:

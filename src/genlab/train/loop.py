@@ -192,11 +192,10 @@ class Trainer:
     def _params(opt) -> list[torch.Tensor]:
         return [p for g in opt.param_groups for p in g["params"]]
 
-    @staticmethod
-    def _clip(opt, clip):
+    @classmethod
+    def _clip(cls, opt, clip):
         if clip:
-            params = [p for g in opt.param_groups for p in g["params"]]
-            torch.nn.utils.clip_grad_norm_(params, clip)
+            torch.nn.utils.clip_grad_norm_(cls._params(opt), clip)
 
     def _autocast(self):
         if self.config.train.precision == "fp32":
