@@ -55,14 +55,23 @@ class PlainDiscriminator(nn.Module):
         return self.fc(self.features(x).flatten(1)).squeeze(1)
 
 
+def plain_generator():
+    """The seed generator run as its layers are written: Upsample, then Conv2d (no fused path)."""
+    from genlab.models.nets.seed_dcgan import SeedGenerator
+
+    class PlainGenerator(SeedGenerator):
+        def forward(self, z, labels=None):
+            return self.body(torch.relu(self.fc(z)).view(-1, self.width, self.base, self.base))
+
+    return PlainGenerator()
+
+
 class Plain:
     """PyTorch's DCGAN-example step for the seed model, with the preset's two D updates."""
 
     def __init__(self, trainer: Trainer, batch_size: int):
-        from genlab.models.nets.seed_dcgan import SeedGenerator
-
         gan, c = trainer.model, trainer.model.cfg
-        self.G = SeedGenerator()
+        self.G = plain_generator()
         self.G.load_state_dict(gan.generator.state_dict())
         self.D = PlainDiscriminator()
         self.D.load_state_dict(gan.discriminator.state_dict())

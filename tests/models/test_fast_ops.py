@@ -84,3 +84,44 @@ def test_discriminator_matches_stock_layers_in_eval_and_distribution_in_train():
     d_cl.load_state_dict(d.state_dict())
     d_cl = d_cl.to(memory_format=torch.channels_last).eval()
     torch.testing.assert_close(d_cl(x.contiguous(memory_format=torch.channels_last)), d(x), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("size", [(7, 7), (5, 9)])
+def test_upsample_conv3x3_equals_upsample_then_conv(channels_last, size):
+    """The transposed-conv form gives the stock Upsample + Conv2d output and gradients (fp32 rounding)."""
+    from genlab.models.fast_ops import upsample_conv3x3
+
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(6, 5, 3, padding=1)
+    x = torch.randn(3, 6, *size)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x1, x2 = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    ref = conv(F.interpolate(x1, scale_factor=2, mode="nearest"))
+    y = upsample_conv3x3(x2, conv)
+    assert y.shape == (3, 5, 2 * size[0], 2 * size[1])
+    torch.testing.assert_close(y, ref, rtol=1e-5, atol=1e-5)
+    g = torch.randn_like(ref)
+    grads_ref = torch.autograd.grad(ref, (x1, conv.weight, conv.bias), g)
+    grads = torch.autograd.grad(y, (x2, conv.weight, conv.bias), g)
+    for a, b in zip(grads, grads_ref):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-4)
+
+
+def test_upsample_conv3x3_falls_back_for_other_convs():
+    from genlab.models.fast_ops import upsample_conv3x3
+
+    conv = torch.nn.Conv2d(2, 3, 5, padding=2)
+    x = torch.randn(1, 2, 4, 4)
+    torch.testing.assert_close(upsample_conv3x3(x, conv), conv(F.interpolate(x, scale_factor=2)))
+
+
+def test_seed_generator_output_equals_its_layers_run_one_by_one():
+    from genlab.models.nets.seed_dcgan import SeedGenerator
+
+    torch.manual_seed(0)
+    G = SeedGenerator()
+    z = torch.randn(4, 100)
+    stock = G.body(torch.relu(G.fc(z)).view(-1, 128, 7, 7))  # the Sequential as written: Upsample, Conv, ...
+    torch.testing.assert_close(G(z), stock, rtol=1e-5, atol=1e-5)

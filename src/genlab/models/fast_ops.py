@@ -6,11 +6,21 @@ unit is kept with probability 1 - p and then scaled by 1 / (1 - p). On a CPU, nn
 discriminator update; here the mask comes from 32 random bits per unit, drawn in bulk (two units per
 64-bit draw) from torch's global generator, so `torch.manual_seed` and checkpointed RNG state keep
 runs reproducible. No Philox/CUDA-only generator is involved; the op works on any device.
+
+`upsample_conv3x3(x, conv)` is `conv(F.interpolate(x, scale_factor=2, mode="nearest"))` for a 3x3,
+stride 1, padding 1 convolution, computed as one stride-2 transposed convolution with a 4x4 kernel on
+the low-resolution input. Nearest upsampling repeats every input pixel, so along each axis the output
+pixel 2i sees x[i-1] through tap 0 and x[i] through taps 1 and 2, and 2i+1 sees x[i] through taps 0
+and 1 and x[i+1] through tap 2: the 4-tap kernel [w2, w1 + w2, w0 + w1, w0] of a transposed
+convolution (stride 2, padding 1) holds exactly these sums. Same function of the same parameters, in
+16 multiply-adds per input pixel instead of 36 (44% of the FLOPs); fp32 throughout, only the order of
+the sums differs (the tap sums are formed first).
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 
 def keep_mask(n: int, keep: float, *, dtype=torch.float32, device=None) -> torch.Tensor:
@@ -60,3 +70,20 @@ def leaky_relu_dropout(x: torch.Tensor, slope: float = 0.2, p: float = 0.3, trai
     if p >= 1:
         return F.leaky_relu(x, slope) * 0
     return _LeakyReLUDropout.apply(x, slope, p)
+
+
+# _TAPS[k, j] = 1 when tap k of the 4-tap transposed kernel sums tap j of the 3-tap kernel (see above)
+_TAPS = ((0.0, 0.0, 1.0), (0.0, 1.0, 1.0), (1.0, 1.0, 0.0), (1.0, 0.0, 0.0))
+
+
+def upsample_conv3x3(x: torch.Tensor, conv: nn.Conv2d) -> torch.Tensor:
+    """conv(nearest_upsample_2x(x)) for a 3x3 / stride 1 / padding 1 conv, as one transposed conv."""
+    if (conv.kernel_size != (3, 3) or conv.stride != (1, 1) or conv.padding != (1, 1)
+            or conv.dilation != (1, 1) or conv.groups != 1 or conv.padding_mode != "zeros"):
+        return conv(F.interpolate(x, scale_factor=2, mode="nearest"))
+    taps = torch.tensor(_TAPS, dtype=conv.weight.dtype, device=conv.weight.device)
+    # (O, C, 3, 3) -> (C, O, 4, 4): the transposed conv's weight is laid out in -> out
+    weight = torch.einsum("pk,qj,ockj->copq", taps, taps, conv.weight)
+    if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+        weight = weight.contiguous(memory_format=torch.channels_last)
+    return F.conv_transpose2d(x, weight, conv.bias, stride=2, padding=1)

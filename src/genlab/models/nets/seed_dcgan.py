@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genlab.models.fast_ops import leaky_relu_dropout
+from genlab.models.fast_ops import leaky_relu_dropout, upsample_conv3x3
 
 
 def keras_init(module: nn.Module) -> None:
@@ -48,7 +48,17 @@ class SeedGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         x = torch.relu(self.fc(z)).view(-1, self.width, self.base, self.base)
-        return self.body(x)  # (B, C, H, W) in [-1, 1]
+        layers = list(self.body)
+        i = 0
+        while i < len(layers):
+            if isinstance(layers[i], nn.Upsample) and i + 1 < len(layers):
+                # Upsample + Conv as one transposed conv (fast_ops.py): same function, 44% of the FLOPs
+                x = upsample_conv3x3(x, layers[i + 1])
+                i += 2
+            else:
+                x = layers[i](x)
+                i += 1
+        return x  # (B, C, H, W) in [-1, 1]
 
 
 class SeedDiscriminator(nn.Module):
