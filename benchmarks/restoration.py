@@ -13,7 +13,6 @@ with a DAE trained on `block:14` corruption (one pass; --iterations passes repor
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
@@ -27,6 +26,8 @@ from genlab.data.corrupt import parse_corruption
 from genlab.metrics.image import psnr
 from genlab.train.loop import train
 from genlab.train.run import load_run
+
+from results_md import write_report
 
 
 def to01(x: torch.Tensor) -> np.ndarray:
@@ -119,9 +120,7 @@ def main(argv=None) -> int:
               "inpainting_margin_db": inpainting["genlab dae (block:14)"] - inpainting["skimage biharmonic"],
               "n_test_images": args.n, "train": info, "measure_seconds": round(time.perf_counter() - t0, 1),
               "runs": {"denoiser": str(den.path), "inpainter": str(inp.path)}}
-    with open(args.json, "w") as f:
-        json.dump(report, f, indent=2)
-    print(json.dumps(report, indent=2))
+    write_report(args.json, report)
     return 0
 
 

@@ -20,12 +20,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -34,7 +32,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from genlab.config import load_config
 from genlab.train.loop import Trainer
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from results_md import write_section
+
 HEADING = "## Training throughput"
 
 
@@ -164,11 +163,16 @@ def measure(batch_size: int, settings: dict, steps: int, rounds: int, warmup: in
 NOTES = """\
 What differs (all fp32; the same model, losses, optimizer and update order in every row):
 - plain: nn.LeakyReLU + nn.Dropout (float `bernoulli_` mask), BCEWithLogitsLoss, D's weight gradients
-  computed in the G step, Adam's per-tensor loop. GFLOP/image counts its conv/matmul work (2.18).
+  computed in the G step, Adam's per-tensor loop, G's Upsample + Conv2d as written.
+  GFLOP/image counts its conv/matmul work (2.18).
 - genlab: LeakyReLU+Dropout fused (`genlab/models/fast_ops.py`: mask from 32 random bits per unit, kept
   with P = 0.7 to within 2^-33, scaled by 1/0.7 exactly as nn.Dropout scales; one multiply forward, one
-  `leaky_relu_backward` back), D frozen in the G step (no D weight gradients: 2.04 GFLOP/image), the
-  fake batch's G forward reused, fused Adam (same update, last-bit rounding differs).
+  `leaky_relu_backward` back); each nearest-upsample + 3x3 conv of G computed as one stride-2
+  transposed conv with a 4x4 kernel of summed taps (`fast_ops.upsample_conv3x3`: the same function of
+  the same weights in 44% of that conv's FLOPs; largest difference from the stock pair 2.2e-6 of the
+  largest output, gradients within 1e-5 relative, as fp32 rounding goes); D frozen in the G step (no D
+  weight gradients); the fake batch's G forward reused; fused Adam (same update, last-bit rounding
+  differs). 1.55 GFLOP/image.
 - `train.channels_last=true`: NHWC convolutions (oneDNN); the same math, a different summation order.
 - `train.compile=true`: inductor fuses the elementwise ops; convolutions stay oneDNN calls.
 - `train.precision=bf16` is not in the table: this CPU (AVX2, no AVX-512 BF16/AMX) runs bf16
@@ -183,15 +187,6 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| {r['setting']} | {r['batch']} | {r['images_s']:.1f} | {r['gflop_image']:.2f} | "
                      f"{r['gflops_s']:.1f} | {r['ratio']:.2f} |")
     return "\n".join(lines)
-
-
-def write_section(text: str) -> None:
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    new = pattern.sub(lambda _: text, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + text
-    tmp = RESULTS.with_suffix(".md.tmp")
-    tmp.write_text(new)
-    os.replace(tmp, RESULTS)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -217,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.no_write:
         return
     command = "python benchmarks/train_throughput.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    write_section(
+    write_section(HEADING,
         f"{HEADING}\n\n"
         f"Seed preset (`seed-dcgan-mnist`, 28x28 MNIST, d_step separate) on {platform.processor() or 'CPU'}, "
         f"torch {torch.__version__}, {args.threads} threads, load average {load:.1f} at the end "

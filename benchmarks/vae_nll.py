@@ -23,6 +23,8 @@ from genlab.data import load_dataset
 from genlab.metrics.likelihood import elbo_test, nll_iwae
 from genlab.train.loop import train
 
+from results_md import write_report
+
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,9 +56,7 @@ def main(argv=None) -> int:
             rows.append(row)
             print(preset, json.dumps(row), flush=True)
         report[preset] = {"run": str(run_path), "stages": rows, "n_nll_images": args.n, "k": args.k}
-    with open(args.json, "w") as f:
-        json.dump(report, f, indent=2)
-    print(json.dumps(report, indent=2))
+    write_report(args.json, report)
     return 0
 
 
