@@ -389,7 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--resize", default="legacy_tensorflow", choices=["legacy_tensorflow", "clean"],
                    help="299x299 resize: StyleGAN3/TF-compatible (default, as published tables) or clean-fid's PIL bicubic")
     e.add_argument("--n", type=int, help="likelihood protocols: use the first N test images (default all)")
-    e.add_argument("--batch-size", type=int, default=100, dest="batch_size")
+    e.add_argument("--batch-size", type=int, default=100, dest="batch_size",
+                   help="images generated or read per batch (the Inception net runs 8 at a time on a CPU, 64 on a GPU)")
     e.add_argument("--seed", type=int, default=0, help="seed of the generated samples")
     e.add_argument("--device", default="cpu")
     e.add_argument("--json", action="store_true")

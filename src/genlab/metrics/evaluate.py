@@ -62,7 +62,7 @@ def evaluate_model(model, dataset_name: str, protocols: str | list[str], *, data
     num_classes = int(getattr(model, "num_classes", 0) or 0)
     labels = balanced_labels(num_fake, num_classes) if num_classes else None
     fake = sample_images(model, num_fake, labels=labels, batch_size=batch_size, seed=seed, device=device)
-    extractor = FeatureExtractor(resize, device=device, batch_size=min(batch_size, 50))
+    extractor = FeatureExtractor(resize, device=device)
     return _evaluate(protos, fake_batches=fake, fake_count=num_fake, fake_labels=labels,
                      real_name=dataset_name,
                      load_real=lambda split: load_dataset(dataset_name, split, data_dir=data_dir),
@@ -101,7 +101,7 @@ def evaluate_sets(real_spec: str, fake_spec: str, protocols: str | list[str], *,
                            channels=probe.channels)
     fake = load_dataset(fake_name, fake_kwargs.pop("split", "train"), data_dir=data_dir, **fake_kwargs)
     num_fake = min(max(p.num_fake for p in protos), len(fake))
-    extractor = FeatureExtractor(resize, device=device, batch_size=batch_size)
+    extractor = FeatureExtractor(resize, device=device)
     return _evaluate(protos, fake_batches=iter_batches(fake.images[:num_fake], batch_size),
                      fake_count=num_fake,
                      fake_labels=None if fake.labels is None else fake.labels[:num_fake],
