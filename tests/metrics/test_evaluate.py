@@ -72,3 +72,19 @@ def test_conditional_models_get_balanced_labels(tiny, blobs, inception_ready):
     evaluate_model(model, "mnist", ["fid_tiny"], batch_size=10)
     labels = torch.cat(model.labels_seen)
     assert torch.bincount(labels).tolist() == [8, 8, 8]
+
+
+def test_fid_kid_and_pr_share_one_pass_over_the_reference(tiny, blobs, inception_ready, monkeypatch):
+    """fid + kid + pr against the same real images extract their features once, not once per metric."""
+    from genlab.metrics.features import FeatureExtractor
+
+    seen = []
+    original = FeatureExtractor.iter_features
+
+    def counting(self, batches, *, total=None, desc="features"):
+        seen.append(desc)
+        return original(self, batches, total=total, desc=desc)
+
+    monkeypatch.setattr(FeatureExtractor, "iter_features", counting)
+    evaluate_model(BlobModel(blobs, width=2.0), "mnist", ["fid_tiny", "kid_tiny", "pr_tiny"], batch_size=10)
+    assert seen == ["reference mnist:test"]

@@ -151,6 +151,9 @@ def _evaluate(protos: list[Protocol], *, fake_batches: Iterator[torch.Tensor], f
     # 2. Each protocol against its (cached) reference.
     results: dict[str, float] = {}
     datasets = {}
+    # a reference set that any KID/PR protocol compares against keeps its features from the first pass
+    # (fid10k,kid10k,pr10k share the 10k test images: one extraction, not two)
+    with_features = {(p.real_split, p.num_real) for p in protos if p.metric in ("kid", "pr")}
     for p in protos:
         if p.metric == "cls":
             results.update(_classifier_metrics(p, fake_images, fake_labels, real_name, data_dir))
@@ -167,7 +170,7 @@ def _evaluate(protos: list[Protocol], *, fake_batches: Iterator[torch.Tensor], f
         real_images = real.images[:num_real]
         named = real.name in NAMED_DATASETS
         ref = reference_stats(real_images, extractor, dataset=real.name, split=real.split,
-                              need_features=p.metric != "fid",
+                              need_features=(p.real_split, p.num_real) in with_features,
                               content="" if named else content_digest(real_images))
         if p.metric == "fid":
             mu, sigma = fid_stats[p.num_fake].mean_cov()
