@@ -48,7 +48,7 @@ def test_acgan_class_loss():
 
 
 def test_conditional_gan_needs_labels():
-    with pytest.raises(ConfigError, match="dataset has no labels"):
+    with pytest.raises(ConfigError, match="dataset has no class labels"):
         GAN(GANConfig(net="dcgan", conditional=True), img_channels=1, img_resolution=28, num_classes=0)
 
 

@@ -20,6 +20,7 @@ from torch import nn
 
 from genlab.data.corrupt import parse_corruption
 from genlab.errors import ConfigError, unknown
+from genlab.models.family import init_family
 from genlab.models.nets import NETS
 
 
@@ -61,18 +62,38 @@ class AEConfig:
             raise ConfigError(f"model.corruption: {exc}") from None
 
 
-class AE(nn.Module):
+class LatentSampling:
+    """Reconstruction and sampling for a model with `encode`, `decode` and a N(0, I) latent prior
+    (the VAE's prior; the AE's code Gaussian, standardised). Shared by `AE` and `VAE`."""
+
+    latent_dim: int
+
+    def reconstruct(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.decode(self.encode(x, labels), labels)
+
+    def prior(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+        """z ~ N(0, I), (n, latent_dim), drawn on the CPU so that a seed gives the same z anywhere."""
+        device = device or next(self.parameters()).device
+        return torch.randn(n, self.latent_dim, generator=generator, device="cpu").to(device)
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Decoded images in [-1, 1] for given latents."""
+        return self.decode(z, labels)
+
+    def sample(self, n: int, labels: torch.Tensor | None = None,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """n images in [-1, 1], (n, C, H, W): decoded from latents drawn from the prior."""
+        return self.generate(self.prior(n, generator), labels)
+
+
+class AE(LatentSampling, nn.Module):
     """Deterministic autoencoder (denoising when cfg.corruption is set)."""
 
     Config = AEConfig
 
     def __init__(self, cfg: AEConfig, *, img_channels: int, img_resolution: int, num_classes: int = 0):
         super().__init__()
-        cfg.validate()
-        self.cfg = cfg
-        self.latent_dim = cfg.latent_dim
-        self.num_classes = 0
-        self.img_shape = (img_channels, img_resolution, img_resolution)
+        init_family(self, cfg, img_channels=img_channels, img_resolution=img_resolution)
         self.corruption = parse_corruption(cfg.corruption)
         self.encoder, self.decoder = autoencoder_nets(
             cfg.net, cfg.net_args, img_channels=img_channels, img_resolution=img_resolution, num_classes=0,
@@ -132,22 +153,6 @@ class AE(nn.Module):
         with self._eval():
             return self._mean_image(self.decoder(self.code_mean + self.code_var.sqrt() * z))
 
-    def reconstruct(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.decode(self.encode(x, labels), labels)
-
-    # -- sampling -----------------------------------------------------------------------------------
-    def prior(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
-        """z ~ N(0, I), (n, latent_dim): the code Gaussian, standardised."""
-        device = device or self.code_mean.device
-        return torch.randn(n, self.latent_dim, generator=generator, device="cpu").to(device)
-
-    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.decode(z, labels)
-
-    def sample(self, n: int, labels: torch.Tensor | None = None,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        """n images in [-1, 1], decoded from the fitted code Gaussian."""
-        return self.generate(self.prior(n, generator), labels)
 
 
 class _EvalMode:

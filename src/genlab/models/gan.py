@@ -16,6 +16,7 @@ from torch import nn
 
 from genlab.errors import ConfigError, unknown
 from genlab.models.ema import ema_beta, update_ema
+from genlab.models.family import init_family
 from genlab.models.inversion import invert
 from genlab.models.losses import LOSSES, bce_fake, bce_real, gradient_penalty, r1_penalty
 from genlab.models.nets import NETS
@@ -69,13 +70,8 @@ class GAN(nn.Module):
 
     def __init__(self, cfg: GANConfig, *, img_channels: int, img_resolution: int, num_classes: int = 0):
         super().__init__()
-        cfg.validate()
-        if cfg.conditional and not num_classes:
-            raise ConfigError("model.conditional is true, but the dataset has no labels")
-        self.cfg = cfg
-        self.latent_dim = cfg.latent_dim
-        self.num_classes = num_classes if cfg.conditional else 0
-        self.img_shape = (img_channels, img_resolution, img_resolution)
+        init_family(self, cfg, img_channels=img_channels, img_resolution=img_resolution,
+                    num_classes=num_classes)
         nets = NETS[cfg.net]
         interface = dict(img_channels=img_channels, img_resolution=img_resolution,
                          num_classes=self.num_classes)

@@ -19,7 +19,8 @@ import torch
 from torch import nn
 
 from genlab.errors import ConfigError
-from genlab.models.ae import _EvalMode, autoencoder_nets
+from genlab.models.ae import LatentSampling, _EvalMode, autoencoder_nets
+from genlab.models.family import init_family
 from genlab.models.likelihood import (bernoulli_log_likelihood, beta_schedule, gaussian_kl,
                                       gaussian_log_likelihood, iwae_bound, log_normal, log_standard_normal,
                                       reparameterize)
@@ -54,20 +55,15 @@ class VAEConfig:
             raise ConfigError("model.std must be > 0, model.beta and model.kl_warmup_steps >= 0")
 
 
-class VAE(nn.Module):
+class VAE(LatentSampling, nn.Module):
     """Gaussian encoder, Bernoulli or Gaussian decoder, standard normal prior."""
 
     Config = VAEConfig
 
     def __init__(self, cfg: VAEConfig, *, img_channels: int, img_resolution: int, num_classes: int = 0):
         super().__init__()
-        cfg.validate()
-        if cfg.conditional and not num_classes:
-            raise ConfigError("model.conditional is true, but the data has no class labels")
-        self.cfg = cfg
-        self.latent_dim = cfg.latent_dim
-        self.num_classes = num_classes if cfg.conditional else 0
-        self.img_shape = (img_channels, img_resolution, img_resolution)
+        init_family(self, cfg, img_channels=img_channels, img_resolution=img_resolution,
+                    num_classes=num_classes)
         self.encoder, self.decoder = autoencoder_nets(
             cfg.net, cfg.net_args, img_channels=img_channels, img_resolution=img_resolution,
             num_classes=self.num_classes, code_dim=2 * cfg.latent_dim, latent_dim=cfg.latent_dim,
@@ -185,24 +181,6 @@ class VAE(nn.Module):
         """The mean of p(x|z) as images in [-1, 1]."""
         with _EvalMode(self):
             return self._mean_image(self.decoder(z, self._labels(labels)))
-
-    def reconstruct(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.decode(self.encode(x, labels), labels)
-
-    # -- sampling -----------------------------------------------------------------------------------
-    def prior(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
-        """z ~ N(0, I), (n, latent_dim)."""
-        device = device or self.steps_done.device
-        return torch.randn(n, self.latent_dim, generator=generator, device="cpu").to(device)
-
-    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Decoder means for given latents, in [-1, 1]."""
-        return self.decode(z, labels)
-
-    def sample(self, n: int, labels: torch.Tensor | None = None,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        """n images in [-1, 1], (n, C, H, W): means of p(x|z) for z from the prior."""
-        return self.generate(self.prior(n, generator), labels)
 
 
 def _randn(shape, like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
