@@ -102,3 +102,22 @@ def test_clean_resize_is_pil_bicubic(images):
     plane = Image.fromarray(gray[0, 0].float().numpy(), mode="F")
     expected = np.clip(np.asarray(plane.resize((299, 299), resample=Image.BICUBIC)), 0, 255)
     assert np.abs(got - expected).max() < 1e-3
+
+
+@pytest.mark.parametrize("relu", [True, False])
+@pytest.mark.parametrize("memory_format", [torch.contiguous_format, torch.channels_last])
+def test_fused_conv_equals_conv_then_relu(relu, memory_format):
+    g = torch.Generator().manual_seed(0)
+    conv = inception.FusedConv(6, 5, (3, 1), stride=2, padding=(1, 0), relu=relu)
+    x = torch.randn(2, 6, 9, 7, generator=g).contiguous(memory_format=memory_format)
+    plain = torch.nn.functional.conv2d(x, conv.weight, conv.bias, stride=2, padding=(1, 0))
+    plain = plain.relu() if relu else plain
+    with torch.inference_mode():
+        got = conv(x)
+        assert torch.allclose(got, plain, atol=1e-5, rtol=1e-5)
+        assert torch.allclose(conv(x[:1]), got[:1], atol=1e-6)  # another shape: its own packed weight
+    assert (got == 0).any() == relu
+    # with autograd on, the plain path runs and gradients flow
+    y = conv(x.clone().requires_grad_(True))
+    y.sum().backward()
+    assert conv.weight.grad is not None and torch.allclose(y.detach(), plain, atol=1e-5)

@@ -115,17 +115,55 @@ def fold_batch_norm(state: dict[str, torch.Tensor], name: str) -> tuple[torch.Te
     return weight.float(), bias.float()
 
 
-def _conv(c_in: int, c_out: int, kernel, stride=1, padding=0) -> nn.Conv2d:
-    return nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=True)
+def _onednn_pointwise_available() -> bool:
+    return torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_convolution_pointwise")
+
+
+_ONEDNN = _onednn_pointwise_available()
+
+
+class FusedConv(nn.Conv2d):
+    """A conv with its ReLU (when `relu`); on CPU without autograd, one oneDNN primitive.
+
+    The fast path runs `conv + bias + relu` as one call on weights reordered once per input shape
+    into oneDNN's blocked layout (a plain `F.conv2d` reorders them on every call); its output equals
+    the plain path's. With autograd on, on other devices or dtypes, it is `F.conv2d` then `relu`.
+    """
+
+    def __init__(self, c_in: int, c_out: int, kernel, stride=1, padding=0, relu: bool = True):
+        super().__init__(c_in, c_out, kernel, stride=stride, padding=padding, bias=True)
+        self.relu = relu
+        self._packed: dict[tuple, torch.Tensor] = {}  # input shape -> reordered weight
+
+    def clear_packed(self) -> None:
+        self._packed.clear()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if _ONEDNN and x.device.type == "cpu" and x.dtype == torch.float32 and not (
+                torch.is_grad_enabled() and (x.requires_grad or self.weight.requires_grad)):
+            args = (list(self.padding), list(self.stride), list(self.dilation), self.groups)
+            packed = self._packed.get(tuple(x.shape))
+            if packed is None:
+                packed = torch.ops.mkldnn._reorder_convolution_weight(
+                    self.weight.detach(), *args, list(x.shape))
+                self._packed[tuple(x.shape)] = packed
+            return torch.ops.mkldnn._convolution_pointwise(
+                x, packed, self.bias.detach(), *args, "relu" if self.relu else "none", [], "")
+        y = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return F.relu(y, inplace=True) if self.relu else y
+
+
+def _conv(c_in: int, c_out: int, kernel, stride=1, padding=0, relu: bool = True) -> FusedConv:
+    return FusedConv(c_in, c_out, kernel, stride=stride, padding=padding, relu=relu)
 
 
 class _Block(nn.Module):
     """A block whose sibling 1x1 convs on the input are merged into one (`merged`, then split)."""
 
-    def __init__(self, c_in: int, heads: dict[str, int]):
+    def __init__(self, c_in: int, heads: dict[str, int], relu: bool):
         super().__init__()
         self.heads = dict(heads)  # original conv name -> its output channels, in merged order
-        self.merged = _conv(c_in, sum(heads.values()), 1)
+        self.merged = _conv(c_in, sum(heads.values()), 1, relu=relu)  # relu: on every head
         self.splits = list(heads.values())
 
     def load_folded(self, state: dict[str, torch.Tensor], prefix: str) -> None:
@@ -148,7 +186,7 @@ def _avg3(x: torch.Tensor) -> torch.Tensor:
 class InceptionA(_Block):
     def __init__(self, c_in: int, pool_features: int):
         super().__init__(c_in, {"conv": 64, "tower.conv": 48, "tower_1.conv": 64,
-                                "tower_2.conv": pool_features})
+                                "tower_2.conv": pool_features}, relu=False)
         self.tower = nn.Module()
         self.tower.conv_1 = _conv(48, 64, 5, padding=2)
         self.tower_1 = nn.Module()
@@ -158,8 +196,8 @@ class InceptionA(_Block):
     def forward(self, x):
         pre = self.merged(x)  # tower_2's 1x1 conv runs before its average pool (both linear)
         b0, b1, b2, b3 = pre.split(self.splits, dim=1)
-        b1 = _relu(self.tower.conv_1(_relu(b1)))
-        b2 = _relu(self.tower_1.conv_2(_relu(self.tower_1.conv_1(_relu(b2)))))
+        b1 = self.tower.conv_1(_relu(b1))
+        b2 = self.tower_1.conv_2(self.tower_1.conv_1(_relu(b2)))
         return torch.cat([_relu(b0), b1, b2, _relu(_avg3(b3))], 1)
 
 
@@ -173,14 +211,14 @@ class InceptionB(nn.Module):
         self.tower.conv_2 = _conv(96, 96, 3, stride=2)
 
     def forward(self, x):
-        b0 = _relu(self.conv(x))
-        b1 = _relu(self.tower.conv_2(_relu(self.tower.conv_1(_relu(self.tower.conv(x))))))
-        return torch.cat([b0, b1, F.max_pool2d(x, 3, stride=2)], 1)
+        b1 = self.tower.conv_2(self.tower.conv_1(self.tower.conv(x)))
+        return torch.cat([self.conv(x), b1, F.max_pool2d(x, 3, stride=2)], 1)
 
 
 class InceptionC(_Block):
     def __init__(self, c_in: int, c7: int):
-        super().__init__(c_in, {"conv": 192, "tower.conv": c7, "tower_1.conv": c7, "tower_2.conv": 192})
+        super().__init__(c_in, {"conv": 192, "tower.conv": c7, "tower_1.conv": c7, "tower_2.conv": 192},
+                         relu=False)
         self.tower = nn.Module()
         self.tower.conv_1 = _conv(c7, c7, (1, 7), padding=(0, 3))
         self.tower.conv_2 = _conv(c7, 192, (7, 1), padding=(3, 0))
@@ -194,16 +232,15 @@ class InceptionC(_Block):
         pre = self.merged(x)
         b0, b1, b2, b3 = pre.split(self.splits, dim=1)
         t = self.tower
-        b1 = _relu(t.conv_2(_relu(t.conv_1(_relu(b1)))))
+        b1 = t.conv_2(t.conv_1(_relu(b1)))
         t = self.tower_1
-        b2 = _relu(t.conv_1(_relu(b2)))
-        b2 = _relu(t.conv_4(_relu(t.conv_3(_relu(t.conv_2(b2))))))
+        b2 = t.conv_4(t.conv_3(t.conv_2(t.conv_1(_relu(b2)))))
         return torch.cat([_relu(b0), b1, b2, _relu(_avg3(b3))], 1)
 
 
 class InceptionD(_Block):
     def __init__(self, c_in: int):
-        super().__init__(c_in, {"tower.conv": 192, "tower_1.conv": 192})
+        super().__init__(c_in, {"tower.conv": 192, "tower_1.conv": 192}, relu=True)
         self.tower = nn.Module()
         self.tower.conv_1 = _conv(192, 320, 3, stride=2)
         self.tower_1 = nn.Module()
@@ -212,10 +249,10 @@ class InceptionD(_Block):
         self.tower_1.conv_3 = _conv(192, 192, 3, stride=2)
 
     def forward(self, x):
-        b1, b2 = _relu(self.merged(x)).split(self.splits, dim=1)
-        b1 = _relu(self.tower.conv_1(b1))
+        b1, b2 = self.merged(x).split(self.splits, dim=1)
+        b1 = self.tower.conv_1(b1)
         t = self.tower_1
-        b2 = _relu(t.conv_3(_relu(t.conv_2(_relu(t.conv_1(b2))))))
+        b2 = t.conv_3(t.conv_2(t.conv_1(b2)))
         return torch.cat([b1, b2, F.max_pool2d(x, 3, stride=2)], 1)
 
 
@@ -226,7 +263,7 @@ class InceptionE(_Block):
         heads = {"conv": 320, "tower_conv": 384, "tower_1_conv": 448}
         if pool == "avg":
             heads["tower_2_conv"] = 192
-        super().__init__(c_in, heads)
+        super().__init__(c_in, heads, relu=pool == "max")  # avg: tower_2's head is relu'd after its pool
         self.pool = pool
         if pool == "max":  # max does not commute with the 1x1 conv: that conv stays after the pool
             self.tower_2_conv = _conv(c_in, 192, 1)
@@ -240,17 +277,13 @@ class InceptionE(_Block):
         pre = self.merged(x)
         if self.pool == "avg":
             b0, a, b, b3 = pre.split(self.splits, dim=1)
-            b3 = _relu(_avg3(b3))
+            b0, a, b, b3 = _relu(b0), _relu(a), _relu(b), _relu(_avg3(b3))
         else:
             b0, a, b = pre.split(self.splits, dim=1)
-            b3 = _relu(self.tower_2_conv(F.max_pool2d(x, 3, stride=1, padding=1)))
-        a = _relu(a)
-        b = _relu(self.tower_1_conv_1(_relu(b)))
-        return torch.cat([
-            _relu(b0),
-            _relu(self.tower_mixed_conv(a)), _relu(self.tower_mixed_conv_1(a)),
-            _relu(self.tower_1_mixed_conv(b)), _relu(self.tower_1_mixed_conv_1(b)),
-            b3], 1)
+            b3 = self.tower_2_conv(F.max_pool2d(x, 3, stride=1, padding=1))
+        b = self.tower_1_conv_1(b)
+        return torch.cat([b0, self.tower_mixed_conv(a), self.tower_mixed_conv_1(a),
+                          self.tower_1_mixed_conv(b), self.tower_1_mixed_conv_1(b), b3], 1)
 
 
 class InceptionV3FID(nn.Module):
@@ -277,6 +310,9 @@ class InceptionV3FID(nn.Module):
 
     def load_source(self, state: dict[str, torch.Tensor]) -> "InceptionV3FID":
         """Load the TorchScript's (unfolded) weights, folding batch norm into the convs."""
+        for module in self.modules():
+            if isinstance(module, FusedConv):
+                module.clear_packed()
         for name, module in self.named_children():
             if isinstance(module, _Block):
                 module.load_folded(state, f"{name}.")
@@ -289,9 +325,8 @@ class InceptionV3FID(nn.Module):
         return self
 
     def forward(self, x):
-        x = _relu(self.conv_2(_relu(self.conv_1(_relu(self.conv(x))))))
-        x = F.max_pool2d(x, 3, stride=2)
-        x = _relu(self.conv_4(_relu(self.conv_3(x))))
+        x = F.max_pool2d(self.conv_2(self.conv_1(self.conv(x))), 3, stride=2)
+        x = self.conv_4(self.conv_3(x))
         x = F.max_pool2d(x, 3, stride=2)
         for block in (self.mixed, self.mixed_1, self.mixed_2, self.mixed_3, self.mixed_4, self.mixed_5,
                       self.mixed_6, self.mixed_7, self.mixed_8, self.mixed_9, self.mixed_10):
