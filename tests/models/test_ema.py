@@ -44,3 +44,24 @@ def test_truncation_bounds_latents_and_is_seeded():
     z = truncated_normal((1000, 8), 0.7, torch.Generator().manual_seed(0))
     assert z.abs().max() <= 0.7
     assert torch.equal(z, truncated_normal((1000, 8), 0.7, torch.Generator().manual_seed(0)))
+
+
+def test_ema_leaves_training_unchanged(tiny_overrides, tmp_path):
+    """The EMA only reads the weights: G and D train bitwise as without it (what the demo relies on)."""
+    from safetensors.torch import load_file
+
+    from genlab.config import load_config
+    from genlab.train.loop import train
+
+    runs = {}
+    for kimg in (0, 2):
+        cfg = load_config("seed-dcgan-mnist", tiny_overrides + [
+            "train.steps=4", f"model.ema_half_life_kimg={kimg}", f"train.out={tmp_path}/ema{kimg}"])
+        runs[kimg] = load_file(str(train(cfg, progress=False).checkpoint / "model.safetensors"))
+    plain, with_ema = runs[0], runs[2]
+    assert set(with_ema) == set(plain) | {k for k in with_ema if k.startswith("ema.")}
+    assert any(k.startswith("ema.") for k in with_ema)
+    for key in plain:
+        assert torch.equal(plain[key], with_ema[key]), key
+    gen = [k for k in plain if k.startswith("generator.") and k.endswith("weight")]
+    assert not all(torch.equal(with_ema["ema." + k[len("generator."):]], plain[k]) for k in gen)
