@@ -123,10 +123,14 @@ def test_fused_conv_equals_conv_then_relu(relu, memory_format):
     assert conv.weight.grad is not None and torch.allclose(y.detach(), plain, atol=1e-5)
 
 
-def test_fused_conv_traces_to_plain_ops():
+@pytest.mark.filterwarnings("ignore:.*torch.jit.trace.*:DeprecationWarning")
+def test_fused_conv_traces_and_exports_to_plain_ops():
     conv = inception.FusedConv(3, 4, 3, padding=1).eval().requires_grad_(False)
     x = torch.randn(2, 3, 8, 8)
     with torch.inference_mode():
-        traced = torch.jit.trace(conv, x)
+        traced = torch.jit.trace(conv, x)  # the tracer that ONNX export uses
         assert torch.allclose(traced(x), conv(x), atol=1e-5)
     assert "mkldnn" not in str(traced.graph)
+    exported = torch.export.export(conv, (x,))
+    assert "mkldnn" not in str(exported.graph)
+    assert torch.allclose(exported.module()(x), conv(x), atol=1e-5)

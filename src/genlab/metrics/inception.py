@@ -127,8 +127,8 @@ class FusedConv(nn.Conv2d):
 
     The fast path runs `conv + bias + relu` as one call on weights reordered once per input shape
     into oneDNN's blocked layout (a plain `F.conv2d` reorders them on every call); its output equals
-    the plain path's. With autograd on, on other devices or dtypes, or when traced, it is `F.conv2d`
-    then `relu`.
+    the plain path's. With autograd on, on other devices or dtypes, or when traced or compiled, it is
+    `F.conv2d` then `relu`.
     """
 
     def __init__(self, c_in: int, c_out: int, kernel, stride=1, padding=0, relu: bool = True):
@@ -142,7 +142,7 @@ class FusedConv(nn.Conv2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if _ONEDNN and x.device.type == "cpu" and x.dtype == torch.float32 and not (
                 torch.is_grad_enabled() and (x.requires_grad or self.weight.requires_grad)) and not (
-                torch.jit.is_tracing()):  # traced (jit, ONNX export): the plain ops
+                torch.jit.is_tracing() or torch.compiler.is_compiling()):  # traced, exported, compiled: plain ops
             args = (list(self.padding), list(self.stride), list(self.dilation), self.groups)
             packed = self._packed.get(tuple(x.shape))
             if packed is None:
