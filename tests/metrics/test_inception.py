@@ -121,6 +121,11 @@ def test_fused_conv_equals_conv_then_relu(relu, memory_format):
     y = conv(x.clone().requires_grad_(True))
     y.sum().backward()
     assert conv.weight.grad is not None and torch.allclose(y.detach(), plain, atol=1e-5)
+    conv.load_state_dict({"weight": conv.weight.detach() * 2, "bias": conv.bias.detach()})  # in place
+    with torch.inference_mode():
+        again = conv(x)
+    expected = torch.nn.functional.conv2d(x, conv.weight, conv.bias, stride=2, padding=(1, 0))
+    assert torch.allclose(again, expected.relu() if relu else expected, atol=1e-5)  # not the stale pack
 
 
 @pytest.mark.filterwarnings("ignore:.*torch.jit.trace.*:DeprecationWarning")

@@ -134,7 +134,7 @@ class FusedConv(nn.Conv2d):
     def __init__(self, c_in: int, c_out: int, kernel, stride=1, padding=0, relu: bool = True):
         super().__init__(c_in, c_out, kernel, stride=stride, padding=padding, bias=True)
         self.relu = relu
-        self._packed: dict[tuple, torch.Tensor] = {}  # input shape -> reordered weight
+        self._packed: dict[tuple, torch.Tensor] = {}  # (input shape, weight identity) -> reordered weight
 
     def clear_packed(self) -> None:
         self._packed.clear()
@@ -144,11 +144,16 @@ class FusedConv(nn.Conv2d):
                 torch.is_grad_enabled() and (x.requires_grad or self.weight.requires_grad)) and not (
                 torch.jit.is_tracing() or torch.compiler.is_compiling()):  # traced, exported, compiled: plain ops
             args = (list(self.padding), list(self.stride), list(self.dilation), self.groups)
-            packed = self._packed.get(tuple(x.shape))
+            # keyed by the weight's identity and version too: new or edited weights are packed anew
+            w = self.weight
+            key = (tuple(x.shape), w.data_ptr(), 0 if w.is_inference() else w._version)
+            packed = self._packed.get(key)
             if packed is None:
+                if len(self._packed) >= 8:
+                    self._packed.clear()
                 packed = torch.ops.mkldnn._reorder_convolution_weight(
                     self.weight.detach(), *args, list(x.shape))
-                self._packed[tuple(x.shape)] = packed
+                self._packed[key] = packed
             return torch.ops.mkldnn._convolution_pointwise(
                 x, packed, self.bias.detach(), *args, "relu" if self.relu else "none", [], "")
         y = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
