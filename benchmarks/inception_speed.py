@@ -14,7 +14,6 @@ import importlib.util
 import os
 import platform
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -23,6 +22,7 @@ import torch
 
 from genlab.metrics.features import preprocess
 from genlab.metrics.inception import InceptionV3FID, load_source_state_dict, torchscript_path
+from genlab.metrics.onnx_backend import OnnxInception
 
 
 def load_torchscript() -> torch.nn.Module:
@@ -45,39 +45,20 @@ def variants(example: torch.Tensor) -> dict[str, tuple[torch.nn.Module, torch.me
         "eager, folded BN + merged 1x1, channels_last (genlab)": (eager_cl, torch.channels_last),
         "eager channels_last, jit.trace + freeze": (frozen, torch.channels_last),
     }
-    runtime = onnxruntime_net(eager, example)
+    runtime = onnxruntime_net()
     if runtime is not None:
-        found[runtime.name] = (runtime, torch.contiguous_format)
+        found[runtime[0]] = (runtime[1], torch.contiguous_format)
     return found
 
 
-class OnnxRuntimeNet:
-    """The eager net exported to ONNX and run by ONNX Runtime's CPU provider (fp32)."""
-
-    def __init__(self, net: torch.nn.Module, example: torch.Tensor, threads: int) -> None:
-        import onnxruntime as ort
-
-        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            path = str(Path(tmp) / "inception.onnx")
-            torch.onnx.export(net, (example,), path, dynamo=False, input_names=["x"],
-                              output_names=["f"], dynamic_axes={"x": {0: "n"}, "f": {0: "n"}})
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-        self.name = f"ONNX Runtime {ort.__version__} (export of the eager net)"
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(self.session.run(None, {"x": x.contiguous().numpy()})[0])
-
-
-def onnxruntime_net(net: torch.nn.Module, example: torch.Tensor):
-    """None when onnxruntime or onnx is not installed (optional: `pip install onnxruntime onnx`)."""
+def onnxruntime_net():
+    """genlab's onnxruntime feature backend (`genlab eval --backend onnxruntime`); None when the onnx
+    extra is not installed (`pip install 'genlab[onnx]'`)."""
     if importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None:
         print("onnxruntime/onnx not installed: no ONNX Runtime row", file=sys.stderr)
         return None
-    return OnnxRuntimeNet(net, example, torch.get_num_threads())
+    net = OnnxInception(torch.get_num_threads())
+    return f"ONNX Runtime {net.version} (genlab --backend onnxruntime)", net
 
 
 def images_per_second(net, fmt, images: torch.Tensor, batch_size: int, reps: int) -> float:

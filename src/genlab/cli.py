@@ -195,10 +195,10 @@ def cmd_eval(args) -> int:
         raise GenlabError("give either a RUN, or --real and --fake, not both")
     if args.run:
         results = evaluate_run(args.run, args.metrics, batch_size=args.batch_size, seed=args.seed,
-                               device=args.device, resize=args.resize, n=args.n)
+                               device=args.device, resize=args.resize, n=args.n, backend=args.backend)
     elif args.real and args.fake:
         results = evaluate_images(args.real, args.fake, args.metrics, batch_size=args.batch_size,
-                                  device=args.device, resize=args.resize)
+                                  device=args.device, resize=args.resize, backend=args.backend)
     else:
         raise GenlabError("eval needs a RUN folder, or both --real and --fake image sets")
     _emit(args, results, "\n".join(f"{k:28s} {v:.4f}" if isinstance(v, float) else f"{k:28s} {v}"
@@ -381,13 +381,17 @@ def build_parser() -> argparse.ArgumentParser:
                 "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid2k --json\n"
                 "  genlab eval --real mnist:test --fake fake.npz --metrics fid10k\n"
                 "  genlab eval runs/00004-vae-mlp-bmnist --metrics elbo,nll5000,recon --n 1000\n"
-                "  genlab eval --real photos/ --fake samples/ --metrics fid2k,kid10k")
+                "  genlab eval --real photos/ --fake samples/ --metrics fid2k,kid10k\n"
+                "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid10k --backend onnxruntime")
     e.add_argument("run", nargs="?", metavar="RUN_OR_CHECKPOINT")
     e.add_argument("--metrics", default="fid10k", help="comma-separated protocols (default fid10k); see docs/metrics.md")
     e.add_argument("--real", help="real images: mnist:test, fashion-mnist:train, a folder or an .npz")
     e.add_argument("--fake", help="generated images: a folder or an .npz")
     e.add_argument("--resize", default="legacy_tensorflow", choices=["legacy_tensorflow", "clean"],
                    help="299x299 resize: StyleGAN3/TF-compatible (default, as published tables) or clean-fid's PIL bicubic")
+    e.add_argument("--backend", default="torch", choices=["torch", "onnxruntime"],
+                   help="what runs the Inception net: torch (default) or ONNX Runtime (CPU, faster; "
+                        "pip install 'genlab[onnx]'; its reference statistics are cached separately)")
     e.add_argument("--n", type=int, help="likelihood protocols: use the first N test images (default all)")
     e.add_argument("--batch-size", type=int, default=100, dest="batch_size",
                    help="images generated or read per batch (the Inception net runs 8 at a time on a CPU, 64 on a GPU)")

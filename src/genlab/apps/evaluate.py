@@ -15,7 +15,7 @@ from genlab.train.run import Run, load_run
 
 def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_size: int = 100, seed: int = 0,
                  device: str | torch.device = "cpu", resize: str = "legacy_tensorflow", n: int | None = None,
-                 save: bool = True) -> dict:
+                 save: bool = True, backend: str = "torch") -> dict:
     """Evaluate a run (its EMA weights when it has them) on its own dataset with named protocols;
     the results are stored under "metrics" in the run's summary.json.
 
@@ -35,7 +35,7 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         from genlab.metrics import evaluate_model
 
         results.update(evaluate_model(run.model, data.name, quality, data_dir=data.data_dir, batch_size=batch_size,
-                                      seed=seed, device=device, resize=resize))
+                                      seed=seed, device=device, resize=resize, backend=backend))
     if likelihood:
         from genlab.data import load_dataset
         from genlab.metrics.likelihood import evaluate_likelihood
@@ -47,26 +47,31 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         results.update(evaluate_likelihood(run.model, images, labels, likelihood, progress=True))
         results["likelihood_images"] = len(images)
     if save:
-        store_metrics(run, results, seconds=time.perf_counter() - start)
+        store_metrics(run, results, seconds=time.perf_counter() - start,
+                      backend=backend if quality else None)
     return results
 
 
-def store_metrics(run: Run, results: dict, seconds: float | None = None) -> None:
+def store_metrics(run: Run, results: dict, seconds: float | None = None, backend: str | None = None) -> None:
     summary_file = Path(run.path) / "summary.json"
     summary = read_json(summary_file) if summary_file.is_file() else {}
     summary.setdefault("metrics", {}).update(results)
     summary["metrics_step"] = run.step
+    if backend is not None:
+        summary["metrics_feature_backend"] = backend
     if seconds is not None:
         summary["metrics_seconds"] = round(seconds, 1)
     write_json(summary_file, summary)
 
 
 def evaluate_images(real: str, fake: str, metrics: str | list[str], *, batch_size: int = 50,
-                    device: str | torch.device = "cpu", resize: str = "legacy_tensorflow") -> dict:
+                    device: str | torch.device = "cpu", resize: str = "legacy_tensorflow",
+                    backend: str = "torch") -> dict:
     """Compare two image sets ("mnist:test", a folder, an .npz) with named protocols."""
     from genlab.metrics import evaluate_sets
 
-    return evaluate_sets(real, fake, metrics, batch_size=batch_size, device=device, resize=resize)
+    return evaluate_sets(real, fake, metrics, batch_size=batch_size, device=device, resize=resize,
+                         backend=backend)
 
 
 def make_evaluator(config: Config):

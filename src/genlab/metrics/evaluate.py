@@ -49,11 +49,12 @@ def balanced_labels(n: int, num_classes: int) -> torch.Tensor:
 
 def evaluate_model(model, dataset_name: str, protocols: str | list[str], *, data_dir: str | None = None,
                    batch_size: int = 100, seed: int = 0, device: str | torch.device = "cpu",
-                   resize: str = "legacy_tensorflow") -> dict[str, float]:
+                   resize: str = "legacy_tensorflow", backend: str = "torch") -> dict[str, float]:
     """Evaluate `model` (anything with .sample(n, labels, generator) and .num_classes) on a dataset.
 
     Samples as many images as the largest protocol needs, once, with torch.Generator seeded by `seed`;
-    conditional models get labels balanced over their classes.
+    conditional models get labels balanced over their classes. `backend` runs the Inception network
+    ("torch", or "onnxruntime" with the onnx extra; see features.py).
     """
     from ..data import load_dataset
 
@@ -61,8 +62,8 @@ def evaluate_model(model, dataset_name: str, protocols: str | list[str], *, data
     num_fake = max(p.num_fake for p in protos)
     num_classes = int(getattr(model, "num_classes", 0) or 0)
     labels = balanced_labels(num_fake, num_classes) if num_classes else None
+    extractor = FeatureExtractor(resize, device=device, backend=backend)
     fake = sample_images(model, num_fake, labels=labels, batch_size=batch_size, seed=seed, device=device)
-    extractor = FeatureExtractor(resize, device=device)
     return _evaluate(protos, fake_batches=fake, fake_count=num_fake, fake_labels=labels,
                      real_name=dataset_name,
                      load_real=lambda split: load_dataset(dataset_name, split, data_dir=data_dir),
@@ -71,7 +72,8 @@ def evaluate_model(model, dataset_name: str, protocols: str | list[str], *, data
 
 def evaluate_sets(real_spec: str, fake_spec: str, protocols: str | list[str], *,
                   data_dir: str | None = None, batch_size: int = 50, device: str | torch.device = "cpu",
-                  resize: str = "legacy_tensorflow", resolution: int | None = None) -> dict[str, float]:
+                  resize: str = "legacy_tensorflow", resolution: int | None = None,
+                  backend: str = "torch") -> dict[str, float]:
     """Compare two image sets given as data specs ("mnist:test", a folder, a .npz file).
 
     The real spec's split is used for every protocol ("mnist" alone means each protocol's own split).
@@ -81,6 +83,7 @@ def evaluate_sets(real_spec: str, fake_spec: str, protocols: str | list[str], *,
     from ..data import load_dataset, parse_data_spec
 
     protos = parse_protocols(protocols)
+    extractor = FeatureExtractor(resize, device=device, backend=backend)
     real_name, real_kwargs = parse_data_spec(real_spec)
     fake_name, fake_kwargs = parse_data_spec(fake_spec)
     spec_split = real_kwargs.pop("split", None)
@@ -101,7 +104,6 @@ def evaluate_sets(real_spec: str, fake_spec: str, protocols: str | list[str], *,
                            channels=probe.channels)
     fake = load_dataset(fake_name, fake_kwargs.pop("split", "train"), data_dir=data_dir, **fake_kwargs)
     num_fake = min(max(p.num_fake for p in protos), len(fake))
-    extractor = FeatureExtractor(resize, device=device)
     return _evaluate(protos, fake_batches=iter_batches(fake.images[:num_fake], batch_size),
                      fake_count=num_fake,
                      fake_labels=None if fake.labels is None else fake.labels[:num_fake],

@@ -28,6 +28,7 @@ from .inception import build_network, extractor_hash
 log = logging.getLogger(__name__)
 
 RESIZE_MODES = ("legacy_tensorflow", "clean")
+BACKENDS = ("torch", "onnxruntime")  # what runs the network: genlab's eager net, or its ONNX export
 SIZE = 299
 FEATURE_DIM = 2048
 
@@ -82,21 +83,35 @@ class FeatureExtractor:
     """Images -> (N, 2048) float32 Inception pool features, in batches, on `device`."""
 
     def __init__(self, resize: str = "legacy_tensorflow", *, device: str | torch.device = "cpu",
-                 batch_size: int | None = None):
+                 batch_size: int | None = None, backend: str = "torch"):
         if resize not in RESIZE_MODES:
             raise GenlabError(unknown("resize mode", resize, RESIZE_MODES))
+        if backend not in BACKENDS:
+            raise GenlabError(unknown("feature backend", backend, BACKENDS))
         self.resize = resize
         self.device = torch.device(device)
+        self.backend = backend
+        if backend == "onnxruntime":
+            if self.device.type != "cpu":
+                raise GenlabError(f"feature backend 'onnxruntime' runs on the CPU, got device '{device}'")
+            from .onnx_backend import require_onnxruntime
+
+            require_onnxruntime()  # fail now, not after the samples are generated
         # images per network call: small batches are fastest on a CPU (benchmarks/inception_speed.py:
         # 10.5 images/s at 8, 9.5 at 16 on 2 cores), large ones on a GPU
         self.batch_size = batch_size or (8 if self.device.type == "cpu" else 64)
-        self.hash = extractor_hash()
+        self.hash = extractor_hash(backend)
         self._net = None  # built on first use: the weights may need a download
 
     @property
-    def net(self) -> torch.nn.Module:
+    def net(self):
         if self._net is None:
-            self._net = build_network(self.device)
+            if self.backend == "onnxruntime":
+                from .onnx_backend import OnnxInception
+
+                self._net = OnnxInception()
+            else:
+                self._net = build_network(self.device)
         return self._net
 
     @torch.inference_mode()
@@ -107,7 +122,8 @@ class FeatureExtractor:
 
     def _batch(self, images: torch.Tensor) -> torch.Tensor:
         x = preprocess(images.to(self.device), self.resize)
-        x = x.contiguous(memory_format=torch.channels_last)
+        if self.backend == "torch":
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.net(x).float().cpu()
 
     def iter_features(self, batches: Iterable[torch.Tensor], *, total: int | None = None,

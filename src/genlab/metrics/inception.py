@@ -40,9 +40,11 @@ IMPL_VERSION = "genlab-inception-v1"
 BN_EPS = 1e-3  # the TF graph's batch-norm epsilon
 
 
-def extractor_hash() -> str:
-    """Identifies the features: sha256 of the source weights + this implementation's version."""
-    return hashlib.sha256(f"{SOURCE_SHA256}:{IMPL_VERSION}".encode()).hexdigest()[:16]
+def extractor_hash(backend: str = "torch") -> str:
+    """Identifies the features: sha256 of the source weights + this implementation's version (+ the
+    runtime, for backends other than torch: their features differ from torch's in the last bits)."""
+    key = f"{SOURCE_SHA256}:{IMPL_VERSION}" + ("" if backend == "torch" else f":{backend}")
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _inception_dir() -> Path:
