@@ -390,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--resize", default="legacy_tensorflow", choices=["legacy_tensorflow", "clean"],
                    help="299x299 resize: StyleGAN3/TF-compatible (default, as published tables) or clean-fid's PIL bicubic")
     e.add_argument("--backend", default="torch", choices=["torch", "onnxruntime"],
-                   help="what runs the Inception net: torch (default) or ONNX Runtime (CPU, faster; "
+                   help="what runs the Inception net: torch (default) or ONNX Runtime (CPU only; "
                         "pip install 'genlab[onnx]'; its reference statistics are cached separately)")
     e.add_argument("--n", type=int, help="likelihood protocols: use the first N test images (default all)")
     e.add_argument("--batch-size", type=int, default=100, dest="batch_size",

@@ -97,8 +97,8 @@ class FeatureExtractor:
             from .onnx_backend import require_onnxruntime
 
             require_onnxruntime()  # fail now, not after the samples are generated
-        # images per network call: small batches are fastest on a CPU (benchmarks/inception_speed.py:
-        # 10.5 images/s at 8, 9.5 at 16 on 2 cores), large ones on a GPU
+        # images per network call: small batches on a CPU (benchmarks/inception_speed.py:
+        # 12.7 images/s at 8, 13.1 at 16 on 2 cores: within noise), large ones on a GPU
         self.batch_size = batch_size or (8 if self.device.type == "cpu" else 64)
         self.hash = extractor_hash(backend)
         self._net = None  # built on first use: the weights may need a download
