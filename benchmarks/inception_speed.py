@@ -10,7 +10,6 @@ images (best, not mean, because a shared machine only ever slows a pass down); t
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from genlab.errors import GenlabError
 from genlab.metrics.features import preprocess
 from genlab.metrics.inception import InceptionV3FID, load_source_state_dict, torchscript_path
 from genlab.metrics.onnx_backend import OnnxInception
@@ -54,10 +54,11 @@ def variants(example: torch.Tensor) -> dict[str, tuple[torch.nn.Module, torch.me
 def onnxruntime_net():
     """genlab's onnxruntime feature backend (`genlab eval --backend onnxruntime`); None when the onnx
     extra is not installed (`pip install 'genlab[onnx]'`)."""
-    if importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None:
-        print("onnxruntime/onnx not installed: no ONNX Runtime row", file=sys.stderr)
+    try:
+        net = OnnxInception(torch.get_num_threads())
+    except GenlabError as missing:
+        print(f"{missing}: no ONNX Runtime row", file=sys.stderr)
         return None
-    net = OnnxInception(torch.get_num_threads())
     return f"ONNX Runtime {net.version} (genlab --backend onnxruntime)", net
 
 

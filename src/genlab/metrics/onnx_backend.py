@@ -20,7 +20,7 @@ import torch
 
 from ..errors import GenlabError
 from ..io import atomic_path
-from .inception import IMPL_VERSION, InceptionV3FID, _inception_dir, load_source_state_dict, SOURCE_SHA256
+from .inception import IMPL_VERSION, SOURCE_SHA256, InceptionV3FID, _inception_dir, load_source_state_dict
 
 log = logging.getLogger(__name__)
 
