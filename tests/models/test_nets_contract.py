@@ -19,6 +19,7 @@ TINY = {"seed-dcgan": {"width": 8}}  # other nets: width 8
 EXTRA = [  # options worth the contract too: (net, resolution, num_classes, net_args)
     ("dcgan", 32, 0, {"spectral_norm": True}),
     ("dcgan", 28, 0, {"d_batchnorm": False}),
+    ("dcgan", 28, 0, {"g_width": 12, "d_width": 4}),
     ("dcgan", 28, CLASSES, {"aux_classifier": True}),
     ("resnet", 32, CLASSES, {"aux_classifier": True, "spectral_norm": False}),
 ]
@@ -154,6 +155,15 @@ def test_dcgan64_parameter_counts_equal_pytorch_dcgan_tutorial():
     assert sum(p.numel() for p in D.parameters()) == 2_765_568 + 65
 
 
+def test_dcgan_g_width_and_d_width_size_each_net_alone():
+    """g_width / d_width override the shared width for one net: 28 px G is w*2 -> w channels, D w -> w*2."""
+    G, D, _ = build("dcgan", 28, 0, {"g_width": 12, "d_width": 4})
+    assert [m.out_channels for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)] == [24, 12, 1]
+    assert [m.out_channels for m in D.modules() if isinstance(m, torch.nn.Conv2d)] == [4, 8]
+    G8, D8, _ = build("dcgan", 28, 0, {})
+    assert [m.out_channels for m in D8.modules() if isinstance(m, torch.nn.Conv2d)] == [8, 16]
+
+
 @pytest.mark.parametrize("net,loss", [("dcgan", "hinge"), ("resnet", "nonsaturating")])
 def test_conditional_gan_trains_and_samples_labels(net, loss):
     torch.manual_seed(0)
@@ -178,6 +188,8 @@ def test_conditional_gan_trains_and_samples_labels(net, loss):
     ("dcgan", 16, {}, "resolutions 28, 32, 64"),
     ("dcgan", 28, {"aux_classifier": True}, "model.conditional"),
     ("dcgan", 28, {"widht": 8}, "widht"),
+    ("dcgan", 28, {"g_width": 0}, "g_width must be a positive integer, got 0"),
+    ("dcgan", 28, {"d_width": 2.5}, "d_width must be a positive integer, got 2.5"),
 ])
 def test_unbuildable_nets_are_config_errors(net, res, args, match):
     with pytest.raises(ConfigError, match=match):

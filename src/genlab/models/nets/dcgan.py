@@ -7,6 +7,7 @@ linear layer on the flattened base x base features. Weights from N(0, 0.02).
 
 Options shared by both nets (the same net_args reach G and D):
   width           channels of G's last and D's first hidden layer; doubled per resolution level
+  g_width, d_width  the width of G or of D alone, when the two nets should differ (default: width)
   spectral_norm   spectral normalization on every D layer (Miyato et al. 2018), which then has no BN
   d_batchnorm     BN in D (false for WGAN-GP: the gradient penalty is per sample, Gulrajani et al. 2017)
   aux_classifier  ACGAN: D gets a class head instead of the projection (see layers.DiscriminatorHead)
@@ -28,6 +29,15 @@ def _levels(img_resolution: int) -> tuple[int, int]:
     return (7, 2) if img_resolution == 28 else (4, {32: 3, 64: 4}[img_resolution])
 
 
+def _width(own: int | None, width: int, name: str) -> int:
+    """The net's own width when given (g_width / d_width), else the shared one; a positive int either way."""
+    value = width if own is None else own
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"net_args.{name if own is not None else 'width'} must be a positive integer, "
+                         f"got {value!r}")
+    return value
+
+
 class DCGANGenerator(nn.Module):
     """z (B, latent_dim) [+ labels (B,)] -> images (B, C, H, W) in [-1, 1]."""
 
@@ -35,11 +45,13 @@ class DCGANGenerator(nn.Module):
     conditional = True
 
     def __init__(self, *, latent_dim: int = 100, img_channels: int = 1, img_resolution: int = 28,
-                 num_classes: int = 0, width: int = 64, spectral_norm: bool = False,
-                 d_batchnorm: bool = True, aux_classifier: bool = False):
+                 num_classes: int = 0, width: int = 64, g_width: int | None = None,
+                 d_width: int | None = None, spectral_norm: bool = False, d_batchnorm: bool = True,
+                 aux_classifier: bool = False):
         super().__init__()
         check_resolution(img_resolution, RESOLUTIONS, "dcgan")
         base, n_up = _levels(img_resolution)
+        width = _width(g_width, width, "g_width")
         self.num_classes = num_classes
         channels = [width * 2 ** i for i in reversed(range(n_up))]  # e.g. 32 px: 4w, 2w, w
         self.project = nn.ConvTranspose2d(latent_dim, channels[0], base, 1, 0, bias=False)
@@ -66,11 +78,12 @@ class DCGANDiscriminator(nn.Module):
     conditional = True
 
     def __init__(self, *, img_channels: int = 1, img_resolution: int = 28, num_classes: int = 0,
-                 width: int = 64, spectral_norm: bool = False, d_batchnorm: bool = True,
-                 aux_classifier: bool = False):
+                 width: int = 64, g_width: int | None = None, d_width: int | None = None,
+                 spectral_norm: bool = False, d_batchnorm: bool = True, aux_classifier: bool = False):
         super().__init__()
         check_resolution(img_resolution, RESOLUTIONS, "dcgan")
         base, n_down = _levels(img_resolution)
+        width = _width(d_width, width, "d_width")
         self.num_classes = num_classes
         batchnorm = d_batchnorm and not spectral_norm
         layers: list[nn.Module] = []
