@@ -160,7 +160,7 @@ def test_dcgan_g_width_and_d_width_size_each_net_alone():
     G, D, _ = build("dcgan", 28, 0, {"g_width": 12, "d_width": 4})
     assert [m.out_channels for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)] == [24, 12, 1]
     assert [m.out_channels for m in D.modules() if isinstance(m, torch.nn.Conv2d)] == [4, 8]
-    G8, D8, _ = build("dcgan", 28, 0, {})
+    _, D8, _ = build("dcgan", 28, 0, {})
     assert [m.out_channels for m in D8.modules() if isinstance(m, torch.nn.Conv2d)] == [8, 16]
 
 
