@@ -46,6 +46,7 @@ class TrainConfig:
     compile: bool = False            # torch.compile the nets (first steps are slow)
     sync_batchnorm: bool = False     # under torchrun on CUDA: BatchNorm statistics over the global batch
     grad_clip: float | None = None   # clip each net's gradient norm to this value
+    lr_decay_epochs: float = 0.0     # lr falls linearly to 0 over the last N epochs of the run (0: constant)
     log_every: int = 50              # steps between metrics.jsonl lines
     sample_every: int = 500          # steps between sample grids from a fixed noise batch
     checkpoint_every: int = 1000     # steps between checkpoints (one is always written at the end)
@@ -140,6 +141,8 @@ def validate(cfg: Config) -> None:
     for name in ("log_every", "sample_every", "checkpoint_every", "keep_checkpoints"):
         if getattr(t, name) < 1:
             raise ConfigError(f"train.{name} must be >= 1, got {getattr(t, name)}")
+    if t.lr_decay_epochs < 0:
+        raise ConfigError(f"train.lr_decay_epochs must be >= 0, got {t.lr_decay_epochs}")
     if cfg.data.binarize not in ("none", "dynamic", "fixed"):
         raise ConfigError(f"data.binarize '{cfg.data.binarize}' is unknown; known: dynamic, fixed, none")
     check = getattr(cfg.model, "validate", None)

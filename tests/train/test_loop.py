@@ -85,3 +85,44 @@ def test_n_critic_draws_a_fresh_real_batch_per_critic_step(tiny_overrides):
     run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=2", "model.n_critic=2",
                                                                  "model.d_step=joint"]), progress=False)
     assert run.summary["images_seen"] == 2 * 2 * 16 and run.summary["epochs"] == 0.25
+
+
+def _lr_records(run):
+    return [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_lr_falls_linearly_to_zero_over_the_last_epochs(tiny_overrides):
+    """256 images at batch 16: 16 steps an epoch; decay over the last half epoch = the last 8 updates."""
+    run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=null", "train.epochs=1",
+                                                                 "train.lr_decay_epochs=0.5"]), progress=False)
+    scales = [r["lr_scale"] for r in _lr_records(run)]
+    assert len(scales) == 16
+    assert scales[:9] == [1.0] * 9  # the update after step s (0-based) gets min(1, (16 - s) / 8)
+    assert scales[9:] == pytest.approx([7 / 8, 6 / 8, 5 / 8, 4 / 8, 3 / 8, 2 / 8, 1 / 8])
+
+
+def test_lr_decay_sets_every_optimizer_and_counts_steps_of_n_critic_batches(tiny_overrides):
+    trainer = Trainer(load_config("seed-dcgan-mnist", tiny_overrides + [
+        "train.steps=null", "train.epochs=1", "train.lr_decay_epochs=0.5", "model.n_critic=2",
+        "model.d_step=joint", "model.lr_g=0.001", "model.lr_d=0.004"]), progress=False)
+    run = trainer.fit()
+    assert run.step == 8 == trainer.total_steps()  # 2 real batches a step: 8 steps an epoch
+    assert [r["lr_scale"] for r in _lr_records(run)][-4:] == pytest.approx([4 / 4, 3 / 4, 2 / 4, 1 / 4])
+    # the last update ran at a quarter of each base rate
+    assert trainer.optimizers["g"].param_groups[0]["lr"] == pytest.approx(0.001 / 4)
+    assert trainer.optimizers["d"].param_groups[0]["lr"] == pytest.approx(0.004 / 4)
+
+
+def test_lr_decay_without_a_known_end_warns_and_keeps_the_rate(tiny_overrides, caplog):
+    cfg = load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=null", "train.minutes=0.02",
+                                                           "train.lr_decay_epochs=1"])
+    with caplog.at_level("WARNING", logger="genlab"):
+        run = train(cfg, progress=False)
+    assert "train.lr_decay_epochs=1.0 ignored: the run is limited by minutes only" in caplog.text
+    assert {r["lr_scale"] for r in _lr_records(run)} == {1.0}
+
+
+def test_negative_lr_decay_is_a_config_error():
+    from genlab.errors import ConfigError
+    with pytest.raises(ConfigError, match=r"train.lr_decay_epochs must be >= 0, got -1"):
+        load_config("dcgan-mnist", ["train.lr_decay_epochs=-1"])

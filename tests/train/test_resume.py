@@ -41,3 +41,19 @@ def test_resume_crosses_an_epoch_boundary(tiny_overrides, tmp_path):
     resumed = train(load_config("seed-dcgan-mnist", over + ["train.steps=6"]), resume=first.path, progress=False)
     assert all(torch.equal(v, _weights(resumed)[k]) for k, v in _weights(straight).items())
     assert resumed.summary["epochs"] == 1.5
+
+
+def test_resume_into_an_lr_decay_equals_the_decayed_run_straight(tiny_overrides, tmp_path):
+    """Lengthen a finished constant-rate run and decay its rate over the new steps: the same weights as one
+    run planned that way from the start (the schedule depends on the step alone)."""
+    decay = ["train.lr_decay_epochs=0.1875"]  # 3 of the 16 steps in an epoch
+    straight = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=6", f"train.out={tmp_path}/a"]
+                                 + decay), progress=False)
+    first = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=3", f"train.out={tmp_path}/b"]),
+                  progress=False)
+    cfg = load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=6", f"train.out={tmp_path}/b"] + decay)
+    resumed = train(cfg, resume=first.path, progress=False)
+    a, b = _weights(straight), _weights(resumed)
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert [r["lr_scale"] for r in resumed_records(resumed.path)[-3:]] == [1.0, 2 / 3, 1 / 3]

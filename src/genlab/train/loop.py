@@ -115,6 +115,7 @@ class Trainer:
         if self.dist.enabled:  # each rank draws its own noise and dropout masks
             torch.manual_seed(t.seed + 1_000_003 * self.dist.rank)
         self.optimizers = self.model.configure_optimizers()
+        self.base_lrs = {name: [g["lr"] for g in opt.param_groups] for name, opt in self.optimizers.items()}
         self.order = BatchOrder(len(self.data), t.batch_size, t.seed)
         self.step, self.images_seen, self.elapsed = 0, 0, 0.0
         self.images = self.data.images.to(self.device)
@@ -223,8 +224,29 @@ class Trainer:
         if t.steps is not None:
             candidates.append(t.steps)
         if t.epochs is not None:
-            candidates.append(math.ceil(t.epochs * self.order.batches_per_epoch))
+            candidates.append(math.ceil(t.epochs * self.steps_per_epoch))
         return min(candidates) if candidates else None
+
+    @property
+    def steps_per_epoch(self) -> float:
+        return self.order.batches_per_epoch / getattr(self.model, "batches_per_step", 1)
+
+    def lr_scale(self, step: int) -> float:
+        """The factor on every base learning rate for the update after `step` updates: 1, then linearly down
+        to 1/N over the run's last N = lr_decay_epochs x steps-per-epoch updates (a function of the step
+        alone, so a resumed run follows the same schedule)."""
+        total, epochs = self.total_steps(), self.config.train.lr_decay_epochs
+        if not epochs or total is None:
+            return 1.0
+        decay_steps = max(1, math.ceil(epochs * self.steps_per_epoch))
+        return min(1.0, max(0.0, (total - step) / decay_steps))
+
+    def _set_lr(self) -> float:
+        scale = self.lr_scale(self.step)
+        for name, opt in self.optimizers.items():
+            for group, base in zip(opt.param_groups, self.base_lrs[name]):
+                group["lr"] = base * scale
+        return scale
 
     # -- checkpoints ----------------------------------------------------------------------------------
     def save(self) -> Path:
@@ -291,7 +313,11 @@ class Trainer:
                 if self.step == 0 and main:
                     self._write_samples()
                 done = self._limit_reached()
+                if t.lr_decay_epochs and self.total_steps() is None:
+                    log.warning("train.lr_decay_epochs=%s ignored: the run is limited by minutes only, so it has "
+                                "no known end to decay towards; set train.steps or train.epochs", t.lr_decay_epochs)
                 while not done:
+                    lr_scale = self._set_lr()
                     batch = self._batch()
                     with self._autocast():
                         losses = self.model.train_step(batch, self.nets, self._update)
@@ -311,6 +337,8 @@ class Trainer:
                         where = f"'{last_ckpt}'" if last_ckpt else "none was written yet"
                         what = f"{bad[0]} is {bad[1]}" if bad else "a loss is not finite on another rank"
                         raise TrainingError(f"{what} at step {self.step}; training stopped. Last good checkpoint: {where}")
+                    if t.lr_decay_epochs:
+                        losses = {**losses, "lr_scale": lr_scale}
                     for k, v in losses.items():
                         sums[k] = sums.get(k, 0.0) + v
                     count += 1
