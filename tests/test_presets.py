@@ -1,0 +1,30 @@
+"""Every shipped preset loads, validates and builds a model that samples images of its data's shape."""
+import pytest
+import torch
+
+from genlab.config import load_config, preset_names
+from genlab.train.run import build_model
+
+NUM_CLASSES = 10  # MNIST and Fashion-MNIST; a folder preset is unconditional and ignores it
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_preset_builds_and_samples(name):
+    cfg = load_config(name)
+    assert cfg.preset == name and cfg.description
+    channels, resolution = cfg.data.channels or 1, cfg.data.resolution or 28
+    model = build_model(cfg, img_channels=channels, img_resolution=resolution,
+                        num_classes=NUM_CLASSES if getattr(cfg.model, "conditional", False) else 0)
+    model.eval()
+    labels = torch.tensor([0, 9]) if getattr(cfg.model, "conditional", False) else None
+    with torch.no_grad():
+        images = model.sample(2, labels=labels, generator=torch.Generator().manual_seed(0))
+    assert images.shape == (2, channels, resolution, resolution)
+    assert images.min() >= -1 and images.max() <= 1
+
+
+def test_presets_decay_their_learning_rate_within_their_epochs():
+    for name in preset_names():
+        t = load_config(name).train
+        if t.lr_decay_epochs:
+            assert t.epochs is not None and t.lr_decay_epochs <= t.epochs, name
