@@ -13,10 +13,11 @@ def test_preset_builds_and_samples(name):
     cfg = load_config(name)
     assert cfg.preset == name and cfg.description
     channels, resolution = cfg.data.channels or 1, cfg.data.resolution or 28
+    conditional = getattr(cfg.model, "conditional", False)
     model = build_model(cfg, img_channels=channels, img_resolution=resolution,
-                        num_classes=NUM_CLASSES if getattr(cfg.model, "conditional", False) else 0)
+                        num_classes=NUM_CLASSES if conditional else 0)
     model.eval()
-    labels = torch.tensor([0, 9]) if getattr(cfg.model, "conditional", False) else None
+    labels = torch.tensor([0, 9]) if conditional else None
     with torch.no_grad():
         images = model.sample(2, labels=labels, generator=torch.Generator().manual_seed(0))
     assert images.shape == (2, channels, resolution, resolution)

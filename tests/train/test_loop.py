@@ -12,6 +12,10 @@ from genlab.train.loop import Trainer, train
 from genlab.train.run import load_run
 
 
+def _records(run):
+    return [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
+
+
 def test_run_folder_is_self_describing(tiny_overrides):
     run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=4"]), progress=False)
     names = {p.name for p in run.path.iterdir()}
@@ -20,7 +24,7 @@ def test_run_folder_is_self_describing(tiny_overrides):
     summary = json.loads((run.path / "summary.json").read_text())
     assert summary["step"] == 4 and summary["images_seen"] == 64 and summary["status"] == "finished"
     assert summary["versions"]["torch"] == torch.__version__
-    records = [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
+    records = _records(run)
     assert [r["step"] for r in records] == [1, 2, 3, 4]
     assert all(math.isfinite(r["loss_d"]) and math.isfinite(r["loss_g"]) for r in records)
     assert {p.name for p in (run.path / "samples").iterdir()} == {f"step_00000{i}.png" for i in (0, 2, 4)}
@@ -77,7 +81,7 @@ def test_stop_request_saves_a_checkpoint(tiny_overrides, monkeypatch):
 def test_losses_fall_on_easy_data(tiny_overrides):
     """The discriminator quickly learns to tell the blobs from noise: its loss falls below log 4."""
     run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=12", "model.d_step=joint"]), progress=False)
-    records = [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
+    records = _records(run)
     assert records[-1]["loss_d"] < records[0]["loss_d"]
 
 
@@ -87,15 +91,11 @@ def test_n_critic_draws_a_fresh_real_batch_per_critic_step(tiny_overrides):
     assert run.summary["images_seen"] == 2 * 2 * 16 and run.summary["epochs"] == 0.25
 
 
-def _lr_records(run):
-    return [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
-
-
 def test_lr_falls_linearly_to_zero_over_the_last_epochs(tiny_overrides):
     """256 images at batch 16: 16 steps an epoch; decay over the last half epoch = the last 8 updates."""
     run = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=null", "train.epochs=1",
                                                                  "train.lr_decay_epochs=0.5"]), progress=False)
-    scales = [r["lr_scale"] for r in _lr_records(run)]
+    scales = [r["lr_scale"] for r in _records(run)]
     assert len(scales) == 16
     assert scales[:9] == [1.0] * 9  # the update after step s (0-based) gets min(1, (16 - s) / 8)
     assert scales[9:] == pytest.approx([7 / 8, 6 / 8, 5 / 8, 4 / 8, 3 / 8, 2 / 8, 1 / 8])
@@ -107,7 +107,7 @@ def test_lr_decay_sets_every_optimizer_and_counts_steps_of_n_critic_batches(tiny
         "model.d_step=joint", "model.lr_g=0.001", "model.lr_d=0.004"]), progress=False)
     run = trainer.fit()
     assert run.step == 8 == trainer.total_steps()  # 2 real batches a step: 8 steps an epoch
-    assert [r["lr_scale"] for r in _lr_records(run)][-4:] == pytest.approx([4 / 4, 3 / 4, 2 / 4, 1 / 4])
+    assert [r["lr_scale"] for r in _records(run)][-4:] == pytest.approx([4 / 4, 3 / 4, 2 / 4, 1 / 4])
     # the last update ran at a quarter of each base rate
     assert trainer.optimizers["g"].param_groups[0]["lr"] == pytest.approx(0.001 / 4)
     assert trainer.optimizers["d"].param_groups[0]["lr"] == pytest.approx(0.004 / 4)
@@ -119,7 +119,7 @@ def test_lr_decay_without_a_known_end_warns_and_keeps_the_rate(tiny_overrides, c
     with caplog.at_level("WARNING", logger="genlab"):
         run = train(cfg, progress=False)
     assert "train.lr_decay_epochs=1.0 ignored: the run is limited by minutes only" in caplog.text
-    assert {r["lr_scale"] for r in _lr_records(run)} == {1.0}
+    assert {r["lr_scale"] for r in _records(run)} == {1.0}
 
 
 def test_negative_lr_decay_is_a_config_error():
