@@ -56,3 +56,44 @@ def test_conditional_gan_needs_labels():
 def test_separate_d_step_only_for_bce(cfg):
     with pytest.raises(ConfigError, match="d_step 'separate'"):
         GANConfig(**cfg).validate()
+
+
+def test_topk_fraction_falls_by_gamma_each_epoch_from_its_start_to_its_floor():
+    gan = GAN(GANConfig(net="dcgan", net_args={"width": 8}, topk_gamma=0.5, topk_min=0.2, topk_from_epoch=2),
+              img_channels=1, img_resolution=28)
+    fractions = []
+    for epoch in (0, 2.5, 2.999, 3.0, 4.2, 5.0, 40):
+        gan.set_epoch(epoch)
+        fractions.append(gan.topk_fraction())
+    assert fractions == [1.0, 1.0, 1.0, 0.5, 0.25, 0.2, 0.2]
+
+
+def test_topk_generator_loss_sees_only_the_fakes_d_rates_most_real():
+    """Sinha et al. 2020: G's loss is the mean over the k fakes with the largest D logits."""
+    cfg = GANConfig(net="dcgan", net_args={"width": 8}, topk_gamma=0.5, topk_min=0.5)
+    torch.manual_seed(0)
+    gan = GAN(cfg, img_channels=1, img_resolution=28)
+    gan.set_epoch(3)  # 0.5^3 -> the floor: half of each batch
+    d_outputs, g_inputs = [], []
+    gan.discriminator.register_forward_hook(lambda m, args, out: d_outputs.append(out.detach()))
+    real_g_loss = gan.g_loss
+    gan.g_loss = lambda logits: (g_inputs.append(logits.detach()), real_g_loss(logits))[1]
+    opts = gan.configure_optimizers()
+
+    def update(loss, name):
+        loss.backward()
+        opts[name].step()
+        opts[name].zero_grad(set_to_none=True)
+
+    logs = gan.train_step({"images": torch.rand(8, 1, 28, 28) * 2 - 1}, gan.trainable(), update)
+    judged = d_outputs[-1]  # D's logits on the 8 fakes in the generator step
+    assert g_inputs[0].shape == (4,)
+    assert torch.equal(g_inputs[0].sort().values, judged.sort().values[4:])
+    assert logs["topk_fraction"] == 0.5 and logs["loss_g"] == pytest.approx(real_g_loss(judged.sort().values[4:]).item())
+
+
+@pytest.mark.parametrize("field,value", [("topk_gamma", 0.0), ("topk_gamma", 1.5), ("topk_min", 0.0),
+                                         ("topk_from_epoch", -1.0)])
+def test_bad_topk_settings_are_config_errors(field, value):
+    with pytest.raises(ConfigError, match=rf"model.topk_gamma and topk_min must be in \(0, 1\].*{value}"):
+        GANConfig(**{field: value}).validate()

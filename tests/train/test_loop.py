@@ -126,3 +126,11 @@ def test_negative_lr_decay_is_a_config_error():
     from genlab.errors import ConfigError
     with pytest.raises(ConfigError, match=r"train.lr_decay_epochs must be >= 0, got -1"):
         load_config("dcgan-mnist", ["train.lr_decay_epochs=-1"])
+
+
+def test_loop_tells_the_gan_its_epoch_so_topk_falls_each_epoch(tiny_overrides):
+    """256 images at batch 16: 16 steps an epoch; G learns from all 16 fakes in epoch 0, 8 in epoch 1."""
+    run = train(load_config("seed-dcgan-mnist", tiny_overrides + [
+        "train.steps=null", "train.epochs=2", "model.topk_gamma=0.5", "model.topk_min=0.25"]), progress=False)
+    fractions = [r["topk_fraction"] for r in _records(run)]
+    assert fractions == [1.0] * 16 + [0.5] * 16

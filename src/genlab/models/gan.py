@@ -7,6 +7,7 @@ One training step, as the source document means it with its two bugs fixed:
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -41,6 +42,9 @@ class GANConfig:
     aux_classifier_weight: float = 0.0  # ACGAN class loss weight (Odena et al. 2017); needs net_args.aux_classifier
     ema_half_life_kimg: float = 0.0  # EMA of G's weights, half-life in thousands of images (0: no EMA)
     ema_rampup: float | None = 0.05  # EMA half-life is at most this fraction of the images seen so far
+    topk_gamma: float = 1.0          # top-k G updates (Sinha et al. 2020): the kept fraction x this per epoch; 1: off
+    topk_min: float = 0.5            # the kept fraction's floor (their nu)
+    topk_from_epoch: float = 0.0     # the epoch at which the kept fraction starts to fall from 1
 
     def validate(self) -> None:
         if self.net not in NETS or "generator" not in NETS[self.net]:
@@ -58,6 +62,9 @@ class GANConfig:
                               "use d_step: joint")
         if min(self.gp_weight, self.r1_gamma, self.aux_classifier_weight, self.ema_half_life_kimg) < 0:
             raise ConfigError("model.gp_weight, r1_gamma, aux_classifier_weight and ema_half_life_kimg must be >= 0")
+        if not (0 < self.topk_gamma <= 1 and 0 < self.topk_min <= 1 and self.topk_from_epoch >= 0):
+            raise ConfigError(f"model.topk_gamma and topk_min must be in (0, 1] and topk_from_epoch >= 0, got "
+                              f"{self.topk_gamma}, {self.topk_min} and {self.topk_from_epoch}")
         if self.latent_dim < 1 or self.n_critic < 1:
             raise ConfigError(f"model.latent_dim and model.n_critic must be >= 1, got "
                               f"{self.latent_dim} and {self.n_critic}")
@@ -84,6 +91,16 @@ class GAN(nn.Module):
         self.d_loss, self.g_loss = LOSSES[cfg.loss]
         # EMA of the generator: what sample() and evaluation use; saved beside the raw weights as ema.*
         self.ema = copy.deepcopy(self.generator).requires_grad_(False) if cfg.ema_half_life_kimg > 0 else None
+        self.epoch = 0.0  # epochs done, set by the loop before each step (set_epoch); drives top-k
+
+    def set_epoch(self, epochs_done: float) -> None:
+        self.epoch = epochs_done
+
+    def topk_fraction(self) -> float:
+        """The fraction of each fake batch G learns from: max(gamma^e, nu), e = whole epochs since topk_from_epoch."""
+        c = self.cfg
+        epochs = max(0, math.floor(self.epoch - c.topk_from_epoch + 1e-9))
+        return max(c.topk_gamma ** epochs, c.topk_min) if c.topk_gamma < 1 else 1.0
 
     # -- training -----------------------------------------------------------------------------------
     def trainable(self) -> dict[str, nn.Module]:
@@ -123,12 +140,20 @@ class GAN(nn.Module):
         D.requires_grad_(False)
         try:
             fake_logits, class_logits = self._judge(D, fake, labels)
+            k = max(1, round(self.topk_fraction() * fake_logits.shape[0]))
+            if k < fake_logits.shape[0]:  # Sinha et al. 2020: learn only from the k fakes D finds most real
+                keep = fake_logits.topk(k).indices
+                fake_logits = fake_logits[keep]
+                if class_logits is not None:
+                    class_logits, labels = class_logits[keep], labels[keep]
             loss_g = self.g_loss(fake_logits)
             if class_logits is not None:  # ACGAN: G also wants its samples classified as asked
                 loss_g = loss_g + self.cfg.aux_classifier_weight * F.cross_entropy(class_logits, labels)
             update(loss_g, "g")
         finally:
             D.requires_grad_(True)
+        if self.cfg.topk_gamma < 1:
+            logs["topk_fraction"] = k / fake.shape[0]
         return {**logs, "loss_g": loss_g.item()}
 
     def _judge(self, D: nn.Module, x: torch.Tensor, labels) -> tuple[torch.Tensor, torch.Tensor | None]:

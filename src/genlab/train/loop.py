@@ -318,6 +318,8 @@ class Trainer:
                                 "no known end to decay towards; set train.steps or train.epochs", t.lr_decay_epochs)
                 while not done:
                     lr_scale = self._set_lr()
+                    if hasattr(self.model, "set_epoch"):  # schedules in epochs (GAN top-k)
+                        self.model.set_epoch(self.order.epochs_done)
                     batch = self._batch()
                     with self._autocast():
                         losses = self.model.train_step(batch, self.nets, self._update)
