@@ -8,9 +8,10 @@ from genlab.errors import ConfigError
 from genlab.models import GAN, GANConfig
 
 
-def _run_step(cfg, num_classes=0, batch=4):
+def _run_step(cfg, num_classes=0, batch=4, gan=None):
+    """One train_step of a GAN built from `cfg` (or of `gan`, already built) on random images."""
     torch.manual_seed(0)
-    gan = GAN(cfg, img_channels=1, img_resolution=28, num_classes=num_classes)
+    gan = gan or GAN(cfg, img_channels=1, img_resolution=28, num_classes=num_classes)
     opts = gan.configure_optimizers()
     calls = []
 
@@ -78,14 +79,7 @@ def test_topk_generator_loss_sees_only_the_fakes_d_rates_most_real():
     gan.discriminator.register_forward_hook(lambda m, args, out: d_outputs.append(out.detach()))
     real_g_loss = gan.g_loss
     gan.g_loss = lambda logits: (g_inputs.append(logits.detach()), real_g_loss(logits))[1]
-    opts = gan.configure_optimizers()
-
-    def update(loss, name):
-        loss.backward()
-        opts[name].step()
-        opts[name].zero_grad(set_to_none=True)
-
-    logs = gan.train_step({"images": torch.rand(8, 1, 28, 28) * 2 - 1}, gan.trainable(), update)
+    logs, _ = _run_step(cfg, batch=8, gan=gan)
     judged = d_outputs[-1]  # D's logits on the 8 fakes in the generator step
     assert g_inputs[0].shape == (4,)
     assert torch.equal(g_inputs[0].sort().values, judged.sort().values[4:])

@@ -100,7 +100,7 @@ class GAN(nn.Module):
         """The fraction of each fake batch G learns from: max(gamma^e, nu), e = whole epochs since topk_from_epoch."""
         c = self.cfg
         epochs = max(0, math.floor(self.epoch - c.topk_from_epoch + 1e-9))
-        return max(c.topk_gamma ** epochs, c.topk_min) if c.topk_gamma < 1 else 1.0
+        return max(c.topk_gamma ** epochs, c.topk_min)  # gamma 1: always 1
 
     # -- training -----------------------------------------------------------------------------------
     def trainable(self) -> dict[str, nn.Module]:
