@@ -77,6 +77,24 @@ def cmd_train(args) -> int:
 
 # -- sample ---------------------------------------------------------------------------------------------
 
+def _add_guidance_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("discriminator guidance (GAN runs; docs/families.md)")
+    g.add_argument("--best-of", type=int, default=1, dest="best_of", metavar="R",
+                   help="draw R latents per image and keep the one the discriminator rates most real")
+    g.add_argument("--langevin-steps", type=int, default=0, dest="langevin_steps", metavar="K",
+                   help="K Langevin steps in latent space on |z|^2/2 - D(G(z)) before ranking (DDLS)")
+    g.add_argument("--step-size", type=float, default=0.05, dest="step_size", help="Langevin step (default 0.05)")
+
+
+def _guidance(args):
+    """The Guidance the flags ask for, or None when they ask for none."""
+    from genlab.models.guidance import Guidance
+
+    guidance = Guidance(best_of=args.best_of, langevin_steps=args.langevin_steps, step_size=args.step_size)
+    guidance.validate()
+    return guidance if guidance.active else None
+
+
 def cmd_sample(args) -> int:
     from genlab.apps.sample import parse_range_list, sample_seeds, write_samples
     from genlab.train.loop import resolve_device
@@ -85,7 +103,8 @@ def cmd_sample(args) -> int:
     run = load_run(args.run, device=resolve_device(args.device))
     seeds = parse_range_list(args.seeds, "seeds")
     labels = parse_range_list(args.labels, "labels") if args.labels else None
-    images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size, truncation=args.truncation)
+    images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size, truncation=args.truncation,
+                          guidance=_guidance(args))
     out = args.out if (args.out or args.individual or args.npz) else "samples.png"
     written = write_samples(images, grid=out, individual=args.individual, npz=args.npz, seeds=seeds)
     _emit(args, {"images": len(seeds), "written": [str(p) for p in written[:3]] + (["..."] if len(written) > 3 else [])},
@@ -195,7 +214,8 @@ def cmd_eval(args) -> int:
         raise GenlabError("give either a RUN, or --real and --fake, not both")
     if args.run:
         results = evaluate_run(args.run, args.metrics, batch_size=args.batch_size, seed=args.seed,
-                               device=args.device, resize=args.resize, n=args.n, backend=args.backend)
+                               device=args.device, resize=args.resize, n=args.n, backend=args.backend,
+                               guidance=_guidance(args))
     elif args.real and args.fake:
         results = evaluate_images(args.real, args.fake, args.metrics, batch_size=args.batch_size,
                                   device=args.device, resize=args.resize, backend=args.backend)
@@ -302,7 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = _parser(sub, "sample", "Generate images from a run or checkpoint; each depends only on its seed.",
                 "  genlab sample runs/00000-seed-dcgan-mnist --seeds 0-63 --out grid.png\n"
                 "  genlab sample runs/00000-seed-dcgan-mnist/checkpoints/step_002000 --seeds 0-999 --npz fake.npz\n"
-                "  genlab sample RUN --seeds 0-15 --individual samples/")
+                "  genlab sample RUN --seeds 0-15 --individual samples/\n"
+                "  genlab sample RUN --seeds 0-63 --best-of 2 --langevin-steps 40   # D-guided (GANs)")
     s.add_argument("run", metavar="RUN_OR_CHECKPOINT")
     s.add_argument("--seeds", default="0-63", help="seeds, e.g. 0-63 or 1,5,10-12 (default 0-63)")
     s.add_argument("--labels", help="class labels for conditional models, cycled over the seeds (e.g. 0-9)")
@@ -313,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--batch-size", type=int, default=256, dest="batch_size")
     s.add_argument("--device", default="cpu")
     s.add_argument("--json", action="store_true")
+    _add_guidance_args(s)
     s.set_defaults(func=cmd_sample)
 
     for name, help_, examples in (
@@ -382,7 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "  genlab eval --real mnist:test --fake fake.npz --metrics fid10k\n"
                 "  genlab eval runs/00004-vae-mlp-bmnist --metrics elbo,nll5000,recon --n 1000\n"
                 "  genlab eval --real photos/ --fake samples/ --metrics fid2k,kid10k\n"
-                "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid10k --backend onnxruntime")
+                "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid10k --backend onnxruntime\n"
+                "  genlab eval RUN --metrics fid10k --best-of 2 --langevin-steps 40   # D-guided sampling")
     e.add_argument("run", nargs="?", metavar="RUN_OR_CHECKPOINT")
     e.add_argument("--metrics", default="fid10k", help="comma-separated protocols (default fid10k); see docs/metrics.md")
     e.add_argument("--real", help="real images: mnist:test, fashion-mnist:train, a folder or an .npz")
@@ -398,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0, help="seed of the generated samples")
     e.add_argument("--device", default="cpu")
     e.add_argument("--json", action="store_true")
+    _add_guidance_args(e)
     e.set_defaults(func=cmd_eval)
 
     pr = _parser(sub, "presets", "List the shipped presets.", "  genlab presets\n  genlab presets --json")

@@ -47,3 +47,21 @@ def test_app_errors_are_one_line(dae_run, tmp_path, capsys):
     assert "holds 64x64 images, but the model takes 28x28" in err and "Traceback" not in err
     assert main(["inpaint", str(dae_run), "--images", "mnist:test", "--mask", "diagonal"]) == 2
     assert "mask 'diagonal' is unknown" in capsys.readouterr().err
+
+
+def test_guided_sampling_from_the_cli(gan_run, dae_run, tmp_path, capsys):
+    """--best-of / --langevin-steps sample a GAN run with its discriminator's help; other runs say no."""
+    assert main(["sample", str(gan_run), "--seeds", "0-3", "--best-of", "2", "--langevin-steps", "2",
+                 "--npz", str(tmp_path / "g.npz"), "--out", str(tmp_path / "g.png")]) == 0
+    guided = np.load(tmp_path / "g.npz")["x"]
+    assert main(["sample", str(gan_run), "--seeds", "0-3", "--npz", str(tmp_path / "p.npz"),
+                 "--out", str(tmp_path / "p.png")]) == 0
+    assert guided.shape == (4, 28, 28) and not np.array_equal(guided, np.load(tmp_path / "p.npz")["x"])
+    capsys.readouterr()
+    assert main(["sample", str(dae_run), "--best-of", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "discriminator guidance needs a GAN run" in err and "Traceback" not in err
+    assert main(["eval", str(dae_run), "--metrics", "fid1k", "--langevin-steps", "3"]) == 2
+    assert "discriminator guidance needs a GAN run; " in capsys.readouterr().err
+    assert main(["sample", str(gan_run), "--best-of", "0"]) == 2
+    assert "best-of must be an integer >= 1, got 0" in capsys.readouterr().err

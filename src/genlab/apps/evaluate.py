@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from genlab.config import Config
+from genlab.errors import GenlabError
 from genlab.io import read_json, write_json
 from genlab.train.loop import train as train_loop
 from genlab.train.run import Run, load_run
@@ -15,9 +16,12 @@ from genlab.train.run import Run, load_run
 
 def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_size: int = 100, seed: int = 0,
                  device: str | torch.device = "cpu", resize: str = "legacy_tensorflow", n: int | None = None,
-                 save: bool = True, backend: str = "torch") -> dict:
+                 save: bool = True, backend: str = "torch", guidance=None) -> dict:
     """Evaluate a run (its EMA weights when it has them) on its own dataset with named protocols;
     the results are stored under "metrics" in the run's summary.json.
+
+    `guidance` (a models.guidance.Guidance, GAN runs only) samples with the discriminator's help; those
+    results say so ("sampler") and are stored apart, under "metrics_guided" and the sampler's tag.
 
     Sample-quality protocols (fid10k, kid10k, pr10k, cls10k, ...) sample the model; likelihood and
     reconstruction protocols (elbo, nll5000, recon) run on the first `n` test images (all by default).
@@ -29,12 +33,21 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     quality = [m for m in names if m not in LIKELIHOOD_PROTOCOLS]
     run = load_run(path, device=device)
     data = run.config.data
+    guided = guidance is not None and guidance.active
+    if guided:
+        guidance.validate()
+        if not hasattr(run.model, "guide"):
+            raise GenlabError(f"discriminator guidance needs a GAN run; '{run.path}' is a {run.config.family} run")
+        if likelihood:
+            raise GenlabError(f"discriminator guidance changes sampling only; {', '.join(likelihood)} "
+                              "measure the model itself: evaluate them without it")
     start = time.perf_counter()
     results: dict = {}
     if quality:
         from genlab.metrics import evaluate_model
 
-        results.update(evaluate_model(run.model, data.name, quality, data_dir=data.data_dir, batch_size=batch_size,
+        sampler = _GuidedSampler(run.model, guidance) if guided else run.model
+        results.update(evaluate_model(sampler, data.name, quality, data_dir=data.data_dir, batch_size=batch_size,
                                       seed=seed, device=device, resize=resize, backend=backend))
     if likelihood:
         from genlab.data import load_dataset
@@ -46,10 +59,29 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         labels = (test.labels[:n] if n else test.labels) if test.labels is not None else None
         results.update(evaluate_likelihood(run.model, images, labels, likelihood, progress=True))
         results["likelihood_images"] = len(images)
-    if save:
+    if guided:
+        results = {"sampler": guidance.describe(), **results}
+        if save:
+            summary_file = Path(run.path) / "summary.json"
+            summary = read_json(summary_file) if summary_file.is_file() else {}
+            summary.setdefault("metrics_guided", {})[guidance.describe()] = {
+                **results, "step": run.step, "seconds": round(time.perf_counter() - start, 1)}
+            write_json(summary_file, summary)
+    elif save:
         store_metrics(run, results, seconds=time.perf_counter() - start,
                       backend=backend if quality else None)
     return results
+
+
+class _GuidedSampler:
+    """A GAN seen through discriminator guidance: .sample and .num_classes, as evaluate_model wants."""
+
+    def __init__(self, gan, guidance):
+        self.gan, self.guidance = gan, guidance
+        self.num_classes = gan.num_classes
+
+    def sample(self, n: int, labels: torch.Tensor | None = None, generator: torch.Generator | None = None):
+        return self.gan.sample(n, labels, generator, guidance=self.guidance)
 
 
 def store_metrics(run: Run, results: dict, seconds: float | None = None, backend: str | None = None) -> None:

@@ -35,9 +35,23 @@ def latents_for_seeds(model, seeds: list[int], truncation: float | None = None) 
     return torch.cat([model.prior(1, generator=torch.Generator().manual_seed(s), **extra) for s in seeds])
 
 
+def guided_latents_for_seeds(model, seeds: list[int], guidance, truncation: float | None = None
+                             ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per seed, from its own torch.Generator: best_of candidate latents and their Langevin noise.
+    Returns (n, best_of, dim) and (steps, n, best_of, dim)."""
+    extra = {"truncation": truncation} if truncation is not None else {}
+    z, noise = [], []
+    for s in seeds:
+        g = torch.Generator().manual_seed(s)
+        z.append(model.prior(guidance.best_of, generator=g, **extra).cpu()[None])
+        noise.append(torch.randn((guidance.langevin_steps, 1, guidance.best_of, model.latent_dim), generator=g))
+    return torch.cat(z), torch.cat(noise, dim=1)
+
+
 def sample_seeds(model, seeds: list[int], labels: list[int] | None = None, batch_size: int = 256,
-                 truncation: float | None = None) -> torch.Tensor:
-    """Images (n, C, H, W) in [-1, 1] for the given seeds (and class labels, cycled, for conditional models)."""
+                 truncation: float | None = None, guidance=None) -> torch.Tensor:
+    """Images (n, C, H, W) in [-1, 1] for the given seeds (and class labels, cycled, for conditional models);
+    `guidance` (GANs: models/guidance.py) lets the discriminator pick and move each seed's latents."""
     num_classes = getattr(model, "num_classes", 0)
     if labels is not None and not num_classes:
         raise GenlabError("--labels was given, but this model is not class-conditional")
@@ -49,11 +63,20 @@ def sample_seeds(model, seeds: list[int], labels: list[int] | None = None, batch
             raise GenlabError(f"label {bad[0]} is out of range; this model has classes 0-{num_classes - 1}")
         label_tensor = torch.tensor([labels[i % len(labels)] for i in range(len(seeds))])
     device = next(model.parameters()).device
-    z = latents_for_seeds(model, seeds, truncation).to(device)
+    guided = guidance is not None and guidance.active
+    if guided and not hasattr(model, "guide"):
+        raise GenlabError(f"discriminator guidance needs a GAN run; this model is a {type(model).__name__}")
+    if guided:
+        z, noise = guided_latents_for_seeds(model, seeds, guidance, truncation)
+        z = z.to(device)
+    else:
+        z = latents_for_seeds(model, seeds, truncation).to(device)
     chunks = []
     for i in range(0, len(seeds), batch_size):
         lab = label_tensor[i:i + batch_size].to(device) if label_tensor is not None else None
-        chunks.append(model.generate(z[i:i + batch_size], lab).cpu())
+        latents = (model.guide(z[i:i + batch_size], lab, guidance, noise[:, i:i + batch_size]) if guided
+                   else z[i:i + batch_size])
+        chunks.append(model.generate(latents, lab).cpu())
     return torch.cat(chunks)
 
 

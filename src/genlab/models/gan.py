@@ -18,6 +18,7 @@ from torch import nn
 from genlab.errors import ConfigError, unknown
 from genlab.models.ema import ema_beta, update_ema
 from genlab.models.family import init_family
+from genlab.models.guidance import Guidance, guided_latents
 from genlab.models.inversion import invert
 from genlab.models.losses import LOSSES, bce_fake, bce_real, gradient_penalty, r1_penalty
 from genlab.models.nets import NETS
@@ -219,9 +220,21 @@ class GAN(nn.Module):
             net.train(was_training)
 
     def sample(self, n: int, labels: torch.Tensor | None = None,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        """n images in [-1, 1], (n, C, H, W)."""
-        return self.generate(self.prior(n, generator), labels)
+               generator: torch.Generator | None = None, guidance: Guidance | None = None) -> torch.Tensor:
+        """n images in [-1, 1], (n, C, H, W); with `guidance`, D picks and moves the latents (guidance.py)."""
+        if guidance is None or not guidance.active:
+            return self.generate(self.prior(n, generator), labels)
+        r, steps = guidance.best_of, guidance.langevin_steps
+        z = self.prior(n * r, generator).reshape(n, r, self.latent_dim)
+        noise = torch.randn((steps, n, r, self.latent_dim), generator=generator)
+        return self.generate(self.guide(z, labels, guidance, noise), labels)
+
+    def guide(self, z: torch.Tensor, labels: torch.Tensor | None, guidance: Guidance,
+              noise: torch.Tensor) -> torch.Tensor:
+        """Latents (n, dim) from candidates (n, best_of, dim) and Langevin noise (steps, n, best_of, dim)."""
+        guidance.validate()
+        net = self.ema if self.ema is not None else self.generator
+        return guided_latents(net, self.discriminator, z, labels, guidance, noise.to(z.device))
 
     # -- inversion: what stands in for an encoder (reconstruct, interpolate from images, inpaint) ----
     def encode(self, images: torch.Tensor, labels: torch.Tensor | None = None, *, known: torch.Tensor | None = None,
