@@ -35,7 +35,6 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     data = run.config.data
     guided = guidance is not None and guidance.active
     if guided:
-        guidance.validate()
         if not hasattr(run.model, "guide"):
             raise GenlabError(f"discriminator guidance needs a GAN run; '{run.path}' is a {run.config.family} run")
         if likelihood:
@@ -61,15 +60,9 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         results["likelihood_images"] = len(images)
     if guided:
         results = {"sampler": guidance.describe(), **results}
-        if save:
-            summary_file = Path(run.path) / "summary.json"
-            summary = read_json(summary_file) if summary_file.is_file() else {}
-            summary.setdefault("metrics_guided", {})[guidance.describe()] = {
-                **results, "step": run.step, "seconds": round(time.perf_counter() - start, 1)}
-            write_json(summary_file, summary)
-    elif save:
+    if save:
         store_metrics(run, results, seconds=time.perf_counter() - start,
-                      backend=backend if quality else None)
+                      backend=backend if quality else None, sampler=guidance.describe() if guided else None)
     return results
 
 
@@ -84,9 +77,16 @@ class _GuidedSampler:
         return self.gan.sample(n, labels, generator, guidance=self.guidance)
 
 
-def store_metrics(run: Run, results: dict, seconds: float | None = None, backend: str | None = None) -> None:
+def store_metrics(run: Run, results: dict, seconds: float | None = None, backend: str | None = None,
+                  sampler: str | None = None) -> None:
+    """Merge results into the run's summary.json; a guided `sampler`'s go under metrics_guided[sampler]."""
     summary_file = Path(run.path) / "summary.json"
     summary = read_json(summary_file) if summary_file.is_file() else {}
+    if sampler is not None:
+        summary.setdefault("metrics_guided", {})[sampler] = {
+            **results, "step": run.step, **({"seconds": round(seconds, 1)} if seconds is not None else {})}
+        write_json(summary_file, summary)
+        return
     summary.setdefault("metrics", {}).update(results)
     summary["metrics_step"] = run.step
     if backend is not None:
