@@ -134,3 +134,17 @@ def test_loop_tells_the_gan_its_epoch_so_topk_falls_each_epoch(tiny_overrides):
         "train.steps=null", "train.epochs=2", "model.topk_gamma=0.5", "model.topk_min=0.25"]), progress=False)
     fractions = [r["topk_fraction"] for r in _records(run)]
     assert fractions == [1.0] * 16 + [0.5] * 16
+
+
+def test_compile_with_channels_last_is_refused_on_cuda_only():
+    """The pair breaks inductor's backward on CUDA (pytorch/pytorch#171622): a one-line error naming both
+    settings, before any step; each alone, and the pair on the CPU, pass."""
+    from genlab.errors import ConfigError
+    from genlab.train.loop import check_compile_layout
+
+    both = load_config("dcgan-mnist", ["train.compile=true", "train.channels_last=true"]).train
+    with pytest.raises(ConfigError, match=r"train.compile=true with train.channels_last=true fails on CUDA"):
+        check_compile_layout("cuda", both)
+    check_compile_layout("cpu", both)
+    for one in (["train.compile=true"], ["train.channels_last=true"]):
+        check_compile_layout("cuda", load_config("dcgan-mnist", one).train)

@@ -44,6 +44,15 @@ def resolve_device(name: str) -> torch.device:
         raise ConfigError(f"train.device '{name}' is not a device; expected auto, cpu, cuda or cuda:N") from None
 
 
+def check_compile_layout(device_type: str, t) -> None:
+    """train.compile with train.channels_last fails in PyTorch's inductor on CUDA: its stride prediction for
+    convolution_backward expects NCHW gradients where cuDNN returns channels_last ones (pytorch/pytorch#171622;
+    seen with torch 2.11 on an H200). Refuse the pair up front rather than fail inside the first backward."""
+    if device_type == "cuda" and t.compile and t.channels_last:
+        raise ConfigError("train.compile=true with train.channels_last=true fails on CUDA in PyTorch's inductor "
+                          "(pytorch/pytorch#171622); use one or the other")
+
+
 def new_run_dir(out: str | Path, name: str) -> Path:
     """runs/00007-NAME: one more than the highest number already there."""
     out = Path(out)
@@ -156,6 +165,14 @@ class Trainer:
             for net in nets.values():
                 net.to(memory_format=torch.channels_last)
         if t.compile:
+            check_compile_layout(self.device.type, t)
+            if self.device.type == "cuda":
+                # Inductor's layout optimisation would turn conv activations channels_last, and its stride
+                # prediction for convolution_backward then disagrees with cuDNN on transposed convolutions
+                # (pytorch/pytorch#171622: an assert_size_stride failure in G's backward). Keep the layout
+                # the nets were given: NCHW, or channels_last with train.channels_last.
+                import torch._inductor.config as inductor_config
+                inductor_config.layout_optimization = False
             nets = {k: torch.compile(v) for k, v in nets.items()}
         return nets
 
