@@ -20,7 +20,8 @@ from genlab.models.ema import ema_beta, update_ema
 from genlab.models.family import init_family
 from genlab.models.guidance import Guidance, guided_latents
 from genlab.models.inversion import invert
-from genlab.models.losses import LOSSES, bce_fake, bce_real, gradient_penalty, r1_penalty
+from genlab.models.losses import (LOSSES, bce_fake, bce_real, consistency_penalty, gradient_penalty,
+                                  r1_penalty, random_translate)
 from genlab.models.nets import NETS
 
 
@@ -40,6 +41,8 @@ class GANConfig:
     conditional: bool = False        # condition both nets on class labels
     gp_weight: float = 0.0           # WGAN-GP gradient penalty weight (Gulrajani et al. 2017: 10)
     r1_gamma: float = 0.0            # R1 penalty gamma on real data (Mescheder et al. 2018)
+    cr_weight: float = 0.0           # bCR weight (Zhao et al. 2021: 10): D(x) ~ D(shifted x), real and fake
+    cr_shift: int = 2                # bCR's augmentation: a random translation of up to this many pixels
     aux_classifier_weight: float = 0.0  # ACGAN class loss weight (Odena et al. 2017); needs net_args.aux_classifier
     ema_half_life_kimg: float = 0.0  # EMA of G's weights, half-life in thousands of images (0: no EMA)
     ema_rampup: float | None = 0.05  # EMA half-life is at most this fraction of the images seen so far
@@ -58,11 +61,16 @@ class GANConfig:
         if self.d_step == "separate" and self.loss not in ("minimax", "nonsaturating"):
             raise ConfigError(f"model.d_step 'separate' is the Keras code's BCE updates; it needs loss minimax or "
                               f"nonsaturating, not '{self.loss}'")
-        if self.d_step == "separate" and (self.gp_weight or self.r1_gamma or self.aux_classifier_weight):
-            raise ConfigError("model.d_step 'separate' cannot add gp_weight, r1_gamma or aux_classifier_weight; "
-                              "use d_step: joint")
-        if min(self.gp_weight, self.r1_gamma, self.aux_classifier_weight, self.ema_half_life_kimg) < 0:
-            raise ConfigError("model.gp_weight, r1_gamma, aux_classifier_weight and ema_half_life_kimg must be >= 0")
+        if self.d_step == "separate" and (self.gp_weight or self.r1_gamma or self.cr_weight
+                                          or self.aux_classifier_weight):
+            raise ConfigError("model.d_step 'separate' cannot add gp_weight, r1_gamma, cr_weight or "
+                              "aux_classifier_weight; use d_step: joint")
+        if min(self.gp_weight, self.r1_gamma, self.cr_weight, self.aux_classifier_weight,
+               self.ema_half_life_kimg) < 0:
+            raise ConfigError("model.gp_weight, r1_gamma, cr_weight, aux_classifier_weight and ema_half_life_kimg "
+                              "must be >= 0")
+        if isinstance(self.cr_shift, bool) or not isinstance(self.cr_shift, int) or self.cr_shift < 1:
+            raise ConfigError(f"model.cr_shift must be a whole number of pixels >= 1, got {self.cr_shift!r}")
         if not (0 < self.topk_gamma <= 1 and 0 < self.topk_min <= 1 and self.topk_from_epoch >= 0):
             raise ConfigError(f"model.topk_gamma and topk_min must be in (0, 1] and topk_from_epoch >= 0, got "
                               f"{self.topk_gamma}, {self.topk_min} and {self.topk_from_epoch}")
@@ -187,6 +195,11 @@ class GAN(nn.Module):
             r1 = r1_penalty(real_logits, real)
             loss_d = loss_d + c.r1_gamma / 2 * r1
             logs["r1"] = r1.item()
+        if c.cr_weight:  # bCR (Zhao et al. 2021): D should not care where the digit sits, real or generated
+            cr = sum(consistency_penalty(logits, D(random_translate(x, c.cr_shift), labels))
+                     for x, logits in ((real.detach(), real_logits), (fake, fake_logits)))
+            loss_d = loss_d + c.cr_weight * cr
+            logs["cr"] = cr.item()
         if real_classes is not None:  # ACGAN (Odena et al. 2017): D classifies real and generated images
             aux = F.cross_entropy(real_classes, labels) + F.cross_entropy(fake_classes, labels)
             loss_d = loss_d + c.aux_classifier_weight * aux
