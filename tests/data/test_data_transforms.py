@@ -3,7 +3,8 @@ import pytest
 import torch
 from PIL import Image
 
-from genlab.data.transforms import convert_channels, fit_images, resize_images, to_float, to_uint8
+from genlab.data.transforms import (convert_channels, fit_images, random_translate, resize_images, to_float,
+                                   to_uint8)
 from genlab.errors import DataError
 
 
@@ -56,3 +57,19 @@ def test_fit_images_noop_returns_same_tensor():
     x = random_images((2, 1, 28, 28))
     assert fit_images(x, 28, 1) is x
     assert fit_images(random_images((2, 3, 8, 8)), 4, 1).shape == (2, 1, 4, 4)
+
+
+def test_random_translate_moves_each_image_by_its_own_offset_within_bounds():
+    torch.manual_seed(0)
+    x = torch.randn(64, 2, 6, 7)
+    y = random_translate(x, 2)
+    assert y.shape == x.shape
+    padded = torch.nn.functional.pad(x, (2, 2, 2, 2), mode="replicate")
+    offsets = []
+    for i in range(len(x)):  # each output is one 6x7 window of its own padded input, both channels alike
+        hits = [(dy, dx) for dy in range(5) for dx in range(5)
+                if torch.equal(padded[i, :, dy:dy + 6, dx:dx + 7], y[i])]
+        assert hits, f"image {i} is not a translation of its input"
+        offsets.append(hits[0])
+    assert len(set(offsets)) > 10  # per-image offsets, not one for the batch
+    assert torch.equal(random_translate(x, 0), x)

@@ -4,9 +4,9 @@ import math
 import pytest
 import torch
 
+from genlab.data.transforms import random_translate
 from genlab.errors import ConfigError
 from genlab.models import GAN, GANConfig
-from genlab.models import losses as L
 
 
 def _run_step(cfg, num_classes=0, batch=4, gan=None):
@@ -53,7 +53,7 @@ def test_balanced_consistency_pulls_the_logits_of_shifted_images_together():
         images = torch.rand(4, 1, 28, 28) * 2 - 1
         torch.manual_seed(2)
         with torch.no_grad():
-            shifted = torch.cat([L.random_translate(images, 2) for _ in range(8)])
+            shifted = torch.cat([random_translate(images, 2) for _ in range(8)])
             gap = (gan.discriminator(images).repeat(8) - gan.discriminator(shifted)).pow(2).mean().item()
         return gap, logs
 

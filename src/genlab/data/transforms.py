@@ -1,4 +1,5 @@
-"""Resize and channel conversion for whole datasets: uint8 (N, C, H, W) in, uint8 out."""
+"""Resize and channel conversion for whole datasets (uint8 (N, C, H, W) in, uint8 out), and the random
+translation that augments float batches for a discriminator or a classifier."""
 from __future__ import annotations
 
 import torch
@@ -73,3 +74,18 @@ def fit_images(images: torch.Tensor, resolution: int | None = None, channels: in
     if channels is not None and not gray_first:
         images = convert_channels(images, channels)
     return images
+
+
+def random_translate(images: torch.Tensor, max_shift: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Each image (B, C, H, W) moved by its own whole-pixel offset in [-max_shift, max_shift] on both axes, the
+    edge pixels repeated into the gap (the background, for digits and clothes); offsets drawn on the CPU from
+    `generator`, or from torch's global RNG."""
+    if max_shift < 1:
+        return images
+    b, _, h, w = images.shape
+    padded = F.pad(images, (max_shift,) * 4, mode="replicate")
+    dy, dx = torch.randint(0, 2 * max_shift + 1, (2, b), generator=generator).to(images.device)
+    rows = (dy[:, None] + torch.arange(h, device=images.device))[:, :, None]  # (B, H, 1)
+    cols = (dx[:, None] + torch.arange(w, device=images.device))[:, None, :]  # (B, 1, W)
+    batch = torch.arange(b, device=images.device)[:, None, None]
+    return padded.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)  # (B, C, H, W)

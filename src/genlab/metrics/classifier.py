@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from ..errors import GenlabError
 from ..io import atomic_path, cache_dir, read_json, write_json
+from ..data.transforms import random_translate
 from .features import to_uint8
 
 log = logging.getLogger(__name__)
@@ -71,20 +72,11 @@ def _to_input(images: torch.Tensor) -> torch.Tensor:
 
 def _augment(x: torch.Tensor, generator: torch.Generator, shift: int = 2, hflip: bool = False) -> torch.Tensor:
     """Random translations of up to `shift` pixels (edge padding) and optional horizontal flips, per image."""
-    n, _, h, w = x.shape
+    n = x.shape[0]
     if hflip:
         flip = torch.rand(n, generator=generator) < 0.5
         x = torch.where(flip.view(n, 1, 1, 1), x.flip(3), x)
-    if shift == 0:
-        return x
-    padded = F.pad(x, (shift,) * 4, mode="replicate")
-    offsets = torch.randint(0, (2 * shift + 1) ** 2, (n,), generator=generator)
-    out = torch.empty_like(x)
-    for k in offsets.unique().tolist():
-        rows = (offsets == k).nonzero().squeeze(1)
-        dy, dx = divmod(k, 2 * shift + 1)
-        out[rows] = padded[rows, :, dy:dy + h, dx:dx + w]
-    return out
+    return random_translate(x, shift, generator)
 
 
 @torch.inference_mode()

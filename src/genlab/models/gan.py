@@ -20,8 +20,9 @@ from genlab.models.ema import ema_beta, update_ema
 from genlab.models.family import init_family
 from genlab.models.guidance import Guidance, guided_latents
 from genlab.models.inversion import invert
+from genlab.data.transforms import random_translate
 from genlab.models.losses import (LOSSES, bce_fake, bce_real, consistency_penalty, gradient_penalty,
-                                  r1_penalty, random_translate)
+                                  r1_penalty)
 from genlab.models.nets import NETS
 
 

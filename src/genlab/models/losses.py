@@ -76,20 +76,6 @@ def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     return grad.flatten(1).pow(2).sum(dim=1).mean()
 
 
-def random_translate(images: torch.Tensor, max_shift: int) -> torch.Tensor:
-    """Each image moved by its own whole-pixel offset in [-max_shift, max_shift] on both axes, the edge
-    pixels repeated into the gap (the background, for digits and clothes); offsets from torch's global RNG."""
-    if max_shift < 1:
-        return images
-    b, _, h, w = images.shape  # (B, C, H, W)
-    padded = F.pad(images, (max_shift,) * 4, mode="replicate")
-    dy, dx = (torch.randint(0, 2 * max_shift + 1, (2, b)).to(images.device))
-    rows = (dy[:, None] + torch.arange(h, device=images.device))[:, :, None]  # (B, H, 1)
-    cols = (dx[:, None] + torch.arange(w, device=images.device))[:, None, :]  # (B, 1, W)
-    batch = torch.arange(b, device=images.device)[:, None, None]
-    return padded.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)  # (B, C, H, W)
-
-
 def consistency_penalty(logits: torch.Tensor, augmented_logits: torch.Tensor) -> torch.Tensor:
     """Zhang et al. 2020 (CR-GAN), eq. 2: E[(D(x) - D(T(x)))^2], the gradient through both terms.
     Applied to real and generated images alike it is the balanced form, bCR (Zhao et al. 2021)."""
