@@ -215,8 +215,11 @@ def cmd_eval(args) -> int:
     if args.run:
         results = evaluate_run(args.run, args.metrics, batch_size=args.batch_size, seed=args.seed,
                                device=args.device, resize=args.resize, n=args.n, backend=args.backend,
-                               guidance=_guidance(args))
+                               guidance=_guidance(args), truncation=args.truncation)
     elif args.real and args.fake:
+        if args.truncation is not None or _guidance(args) is not None:
+            raise GenlabError("--truncation, --best-of and --langevin-steps sample a RUN; "
+                              "they do not apply to --real/--fake image sets")
         results = evaluate_images(args.real, args.fake, args.metrics, batch_size=args.batch_size,
                                   device=args.device, resize=args.resize, backend=args.backend)
     else:
@@ -405,7 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "  genlab eval runs/00004-vae-mlp-bmnist --metrics elbo,nll5000,recon --n 1000\n"
                 "  genlab eval --real photos/ --fake samples/ --metrics fid2k,kid10k\n"
                 "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid10k --backend onnxruntime\n"
-                "  genlab eval RUN --metrics fid10k --best-of 2 --langevin-steps 40   # D-guided sampling")
+                "  genlab eval RUN --metrics fid10k --best-of 2 --langevin-steps 40   # D-guided sampling\n"
+                "  genlab eval RUN --metrics fid10k,pr10k --truncation 1.5             # truncated latents (GANs)")
     e.add_argument("run", nargs="?", metavar="RUN_OR_CHECKPOINT")
     e.add_argument("--metrics", default="fid10k", help="comma-separated protocols (default fid10k); see docs/metrics.md")
     e.add_argument("--real", help="real images: mnist:test, fashion-mnist:train, a folder or an .npz")
@@ -419,6 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--batch-size", type=int, default=100, dest="batch_size",
                    help="images generated or read per batch (the Inception net runs 8 at a time on a CPU, 64 on a GPU)")
     e.add_argument("--seed", type=int, default=0, help="seed of the generated samples")
+    e.add_argument("--truncation", type=float,
+                   help="GAN runs: sample with latent values beyond +-T redrawn; stored apart from the plain results")
     e.add_argument("--device", default="cpu")
     e.add_argument("--json", action="store_true")
     _add_guidance_args(e)

@@ -65,3 +65,5 @@ def test_guided_sampling_from_the_cli(gan_run, dae_run, tmp_path, capsys):
     assert "discriminator guidance needs a GAN run; " in capsys.readouterr().err
     assert main(["sample", str(gan_run), "--best-of", "0"]) == 2
     assert "best-of must be an integer >= 1, got 0" in capsys.readouterr().err
+    assert main(["eval", "--real", "mnist:test", "--fake", str(tmp_path / "p.npz"), "--truncation", "1"]) == 2
+    assert "do not apply to --real/--fake image sets" in capsys.readouterr().err

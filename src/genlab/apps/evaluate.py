@@ -16,12 +16,13 @@ from genlab.train.run import Run, load_run
 
 def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_size: int = 100, seed: int = 0,
                  device: str | torch.device = "cpu", resize: str = "legacy_tensorflow", n: int | None = None,
-                 save: bool = True, backend: str = "torch", guidance=None) -> dict:
+                 save: bool = True, backend: str = "torch", guidance=None, truncation: float | None = None) -> dict:
     """Evaluate a run (its EMA weights when it has them) on its own dataset with named protocols;
     the results are stored under "metrics" in the run's summary.json.
 
-    `guidance` (a models.guidance.Guidance, GAN runs only) samples with the discriminator's help; those
-    results say so ("sampler") and are stored apart, under "metrics_guided" and the sampler's tag.
+    GAN runs can be sampled otherwise than from the plain prior: `guidance` (a models.guidance.Guidance)
+    with the discriminator's help, `truncation` T by redrawing latent values beyond +-T (BigGAN). Those
+    results say so ("sampler") and are stored apart, under "metrics_samplers" and the sampler's tag.
 
     Sample-quality protocols (fid10k, kid10k, pr10k, cls10k, ...) sample the model; likelihood and
     reconstruction protocols (elbo, nll5000, recon) run on the first `n` test images (all by default).
@@ -34,18 +35,22 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     run = load_run(path, device=device)
     data = run.config.data
     guided = guidance is not None and guidance.active
-    if guided:
+    if truncation is not None and not truncation > 0:
+        raise GenlabError(f"truncation must be > 0, got {truncation}")
+    tag = sampler_tag(guidance, truncation)
+    if tag != "plain":
+        what = "discriminator guidance" if guided else "truncation"
         if not hasattr(run.model, "guide"):
-            raise GenlabError(f"discriminator guidance needs a GAN run; '{run.path}' is a {run.config.family} run")
+            raise GenlabError(f"{what} needs a GAN run; '{run.path}' is a {run.config.family} run")
         if likelihood:
-            raise GenlabError(f"discriminator guidance changes sampling only; {', '.join(likelihood)} "
+            raise GenlabError(f"{what} changes sampling only; {', '.join(likelihood)} "
                               "measure the model itself: evaluate them without it")
     start = time.perf_counter()
     results: dict = {}
     if quality:
         from genlab.metrics import evaluate_model
 
-        sampler = _GuidedSampler(run.model, guidance) if guided else run.model
+        sampler = _GanSampler(run.model, guidance, truncation) if tag != "plain" else run.model
         results.update(evaluate_model(sampler, data.name, quality, data_dir=data.data_dir, batch_size=batch_size,
                                       seed=seed, device=device, resize=resize, backend=backend))
     if likelihood:
@@ -58,32 +63,40 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         labels = (test.labels[:n] if n else test.labels) if test.labels is not None else None
         results.update(evaluate_likelihood(run.model, images, labels, likelihood, progress=True))
         results["likelihood_images"] = len(images)
-    if guided:
-        results = {"sampler": guidance.describe(), **results}
+    if tag != "plain":
+        results = {"sampler": tag, **results}
     if save:
         store_metrics(run, results, seconds=time.perf_counter() - start,
-                      backend=backend if quality else None, sampler=guidance.describe() if guided else None)
+                      backend=backend if quality else None, sampler=tag if tag != "plain" else None)
     return results
 
 
-class _GuidedSampler:
-    """A GAN seen through discriminator guidance: .sample and .num_classes, as evaluate_model wants."""
+def sampler_tag(guidance=None, truncation: float | None = None) -> str:
+    """'plain', or what changes the sampling: 'best-of-2+ld40x0.05', 'truncation-1.5', or both joined."""
+    parts = [guidance.describe()] if guidance is not None and guidance.active else []
+    if truncation is not None:
+        parts.append(f"truncation-{truncation:g}")
+    return "+".join(parts) or "plain"
 
-    def __init__(self, gan, guidance):
-        self.gan, self.guidance = gan, guidance
+
+class _GanSampler:
+    """A GAN sampled with guidance and/or truncation: .sample and .num_classes, as evaluate_model wants."""
+
+    def __init__(self, gan, guidance, truncation):
+        self.gan, self.guidance, self.truncation = gan, guidance, truncation
         self.num_classes = gan.num_classes
 
     def sample(self, n: int, labels: torch.Tensor | None = None, generator: torch.Generator | None = None):
-        return self.gan.sample(n, labels, generator, guidance=self.guidance)
+        return self.gan.sample(n, labels, generator, guidance=self.guidance, truncation=self.truncation)
 
 
 def store_metrics(run: Run, results: dict, seconds: float | None = None, backend: str | None = None,
                   sampler: str | None = None) -> None:
-    """Merge results into the run's summary.json; a guided `sampler`'s go under metrics_guided[sampler]."""
+    """Merge results into the run's summary.json; a non-plain `sampler`'s go under metrics_samplers[sampler]."""
     summary_file = Path(run.path) / "summary.json"
     summary = read_json(summary_file) if summary_file.is_file() else {}
     if sampler is not None:
-        summary.setdefault("metrics_guided", {})[sampler] = {
+        summary.setdefault("metrics_samplers", {})[sampler] = {
             **results, "step": run.step, **({"seconds": round(seconds, 1)} if seconds is not None else {})}
         write_json(summary_file, summary)
         return

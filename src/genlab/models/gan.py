@@ -233,13 +233,14 @@ class GAN(nn.Module):
         finally:
             net.train(was_training)
 
-    def sample(self, n: int, labels: torch.Tensor | None = None,
-               generator: torch.Generator | None = None, guidance: Guidance | None = None) -> torch.Tensor:
-        """n images in [-1, 1], (n, C, H, W); with `guidance`, D picks and moves the latents (guidance.py)."""
+    def sample(self, n: int, labels: torch.Tensor | None = None, generator: torch.Generator | None = None,
+               guidance: Guidance | None = None, truncation: float | None = None) -> torch.Tensor:
+        """n images in [-1, 1], (n, C, H, W); with `guidance`, D picks and moves the latents (guidance.py);
+        with `truncation`, latent values beyond +-truncation are redrawn."""
         if guidance is None or not guidance.active:
-            return self.generate(self.prior(n, generator), labels)
+            return self.generate(self.prior(n, generator, truncation=truncation), labels)
         r, steps = guidance.best_of, guidance.langevin_steps
-        z = self.prior(n * r, generator).reshape(n, r, self.latent_dim)
+        z = self.prior(n * r, generator, truncation=truncation).reshape(n, r, self.latent_dim)
         noise = torch.randn((steps, n, r, self.latent_dim), generator=generator)
         return self.generate(self.guide(z, labels, guidance, noise), labels)
 
