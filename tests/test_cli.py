@@ -111,11 +111,11 @@ def test_eval_stores_results_in_the_run_summary(tiny_overrides, capsys, monkeypa
         return {"fid2k": 12.5}
 
     monkeypatch.setattr(genlab.metrics, "evaluate_model", fake_evaluate)
-    assert main(["eval", run, "--metrics", "fid2k", "--json"]) == 0
+    assert main(["eval", run, "--metrics", "fid2k", "--seed", "3", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"fid2k": 12.5}
     assert seen == {"dataset": "npz", "metrics": ["fid2k"], "images": (2, 1, 28, 28)}
     summary = json.loads((Path(run) / "summary.json").read_text())
-    assert summary["metrics"] == {"fid2k": 12.5} and summary["metrics_step"] == 1
+    assert summary["metrics"] == {"fid2k": 12.5} and summary["metrics_step"] == 1 and summary["metrics_seed"] == 3
 
 
 def test_eval_needs_a_run_or_two_sets(capsys):

@@ -52,6 +52,7 @@ def test_truncated_evaluation_samples_truncated_latents_and_is_stored_apart(gan_
     assert both["sampler"] == "best-of-2+truncation-0.5"
     summary = json.loads((gan_run / "summary.json").read_text())
     assert set(summary["metrics_samplers"]) >= {"truncation-0.5", "best-of-2+truncation-0.5"}
+    assert summary["metrics_samplers"]["truncation-0.5"]["seed"] == 3
     assert "fid1k" not in summary.get("metrics", {})
 
 

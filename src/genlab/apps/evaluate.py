@@ -66,8 +66,8 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     if tag != "plain":
         results = {"sampler": tag, **results}
     if save:
-        store_metrics(run, results, seconds=time.perf_counter() - start,
-                      backend=backend if quality else None, sampler=tag if tag != "plain" else None)
+        store_metrics(run, results, seconds=time.perf_counter() - start, backend=backend if quality else None,
+                      sampler=tag if tag != "plain" else None, seed=seed if quality else None)
     return results
 
 
@@ -91,17 +91,21 @@ class _GanSampler:
 
 
 def store_metrics(run: Run, results: dict, seconds: float | None = None, backend: str | None = None,
-                  sampler: str | None = None) -> None:
-    """Merge results into the run's summary.json; a non-plain `sampler`'s go under metrics_samplers[sampler]."""
+                  sampler: str | None = None, seed: int | None = None) -> None:
+    """Merge results into the run's summary.json; a non-plain `sampler`'s go under metrics_samplers[sampler].
+    `seed` is the generated samples' seed (of the latest evaluation)."""
     summary_file = Path(run.path) / "summary.json"
     summary = read_json(summary_file) if summary_file.is_file() else {}
     if sampler is not None:
         summary.setdefault("metrics_samplers", {})[sampler] = {
-            **results, "step": run.step, **({"seconds": round(seconds, 1)} if seconds is not None else {})}
+            **results, "step": run.step, **({"seed": seed} if seed is not None else {}),
+            **({"seconds": round(seconds, 1)} if seconds is not None else {})}
         write_json(summary_file, summary)
         return
     summary.setdefault("metrics", {}).update(results)
     summary["metrics_step"] = run.step
+    if seed is not None:
+        summary["metrics_seed"] = seed
     if backend is not None:
         summary["metrics_feature_backend"] = backend
     if seconds is not None:
