@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from genlab.apps.sample import check_truncation
 from genlab.config import Config
 from genlab.errors import GenlabError
 from genlab.io import read_json, write_json
@@ -35,8 +36,7 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     run = load_run(path, device=device)
     data = run.config.data
     guided = guidance is not None and guidance.active
-    if truncation is not None and not truncation > 0:
-        raise GenlabError(f"truncation must be > 0, got {truncation}")
+    check_truncation(truncation)
     tag = sampler_tag(guidance, truncation)
     if tag != "plain":
         what = "discriminator guidance" if guided else "truncation"

@@ -27,11 +27,16 @@ def parse_range_list(text: str, what: str = "seeds") -> list[int]:
     return out
 
 
+def check_truncation(truncation: float | None) -> None:
+    """A truncation threshold is None (none) or > 0."""
+    if truncation is not None and not truncation > 0:
+        raise GenlabError(f"truncation must be > 0, got {truncation}")
+
+
 def latents_for_seeds(model, seeds: list[int], truncation: float | None = None) -> torch.Tensor:
     """One prior draw per seed, (n, latent_dim), each from its own torch.Generator."""
     extra = {"truncation": truncation} if truncation is not None else {}
-    if truncation is not None and truncation <= 0:
-        raise GenlabError(f"truncation must be > 0, got {truncation}")
+    check_truncation(truncation)
     return torch.cat([model.prior(1, generator=torch.Generator().manual_seed(s), **extra) for s in seeds])
 
 
