@@ -38,7 +38,8 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     guided = guidance is not None and guidance.active
     check_truncation(truncation)
     tag = sampler_tag(guidance, truncation)
-    if tag != "plain":
+    custom = tag != "plain"  # sampled otherwise than from the plain prior: results stored apart
+    if custom:
         what = "discriminator guidance" if guided else "truncation"
         if not hasattr(run.model, "guide"):
             raise GenlabError(f"{what} needs a GAN run; '{run.path}' is a {run.config.family} run")
@@ -50,7 +51,7 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     if quality:
         from genlab.metrics import evaluate_model
 
-        sampler = _GanSampler(run.model, guidance, truncation) if tag != "plain" else run.model
+        sampler = _GanSampler(run.model, guidance, truncation) if custom else run.model
         results.update(evaluate_model(sampler, data.name, quality, data_dir=data.data_dir, batch_size=batch_size,
                                       seed=seed, device=device, resize=resize, backend=backend))
     if likelihood:
@@ -63,11 +64,11 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         labels = (test.labels[:n] if n else test.labels) if test.labels is not None else None
         results.update(evaluate_likelihood(run.model, images, labels, likelihood, progress=True))
         results["likelihood_images"] = len(images)
-    if tag != "plain":
+    if custom:
         results = {"sampler": tag, **results}
     if save:
         store_metrics(run, results, seconds=time.perf_counter() - start, backend=backend if quality else None,
-                      sampler=tag if tag != "plain" else None, seed=seed if quality else None)
+                      sampler=tag if custom else None, seed=seed if quality else None)
     return results
 
 
