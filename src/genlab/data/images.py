@@ -87,7 +87,7 @@ def read_image(path: str | os.PathLike, mode: str | None = None, *, limit: int |
     pixels = np.asarray(img.convert(target), dtype=np.uint8)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
-    return torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))
+    return torch.from_numpy(pixels.transpose(2, 0, 1).copy())
 
 
 def save_image_uint8(image: torch.Tensor, path: str | os.PathLike) -> None:
