@@ -1,11 +1,15 @@
-"""GAN objectives by name, as small functions of logits. Each returns a scalar to minimise.
+"""GAN objectives by name, as small functions of logits, and feature losses. Each returns a scalar to minimise.
 
 `LOSSES[name] = (discriminator_loss(real_logits, fake_logits), generator_loss(fake_logits))`.
+`perceptual_loss` and `gram_matrix` work on the features of a VGG19 (`genlab.models.pretrained.load_vgg19`).
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 
 def bce_real(logits: torch.Tensor) -> torch.Tensor:
@@ -80,6 +84,47 @@ def consistency_penalty(logits: torch.Tensor, augmented_logits: torch.Tensor) ->
     """Zhang et al. 2020 (CR-GAN), eq. 2: E[(D(x) - D(T(x)))^2], the gradient through both terms.
     Applied to real and generated images alike it is the balanced form, bCR (Zhao et al. 2021)."""
     return (logits - augmented_logits).pow(2).mean()
+
+
+FEATURE_DISTANCES = {"l1": F.l1_loss, "mse": F.mse_loss}
+
+
+def perceptual_loss(vgg: nn.Module, output: torch.Tensor, target: torch.Tensor,
+                    layers: Sequence[str] = ("conv5_4",), weights: Sequence[float] | None = None,
+                    criterion: str = "l1") -> torch.Tensor:
+    """Feature reconstruction loss (Johnson et al. 2016): sum of weight * distance(VGG(output), VGG(target)).
+
+    The default is ESRGAN's (Wang et al. 2018): conv5_4 before its ReLU, L1. SRGAN (Ledig et al. 2017)
+    used "mse" on relu5_4. output, target: (B, 3, H, W) in [-1, 1]; the target gets no gradient.
+    weights: one per layer (default 1 each); criterion: "l1" or "mse", each a mean over elements.
+    """
+    layers = (layers,) if isinstance(layers, str) else tuple(layers)
+    weights = (1.0,) * len(layers) if weights is None else tuple(weights)
+    if len(weights) != len(layers):
+        raise ValueError(f"perceptual_loss needs one weight per layer: {len(layers)} layers, {len(weights)} weights")
+    if criterion not in FEATURE_DISTANCES:
+        raise ValueError(f"perceptual_loss criterion must be one of {', '.join(FEATURE_DISTANCES)}, got {criterion!r}")
+    if output.shape != target.shape:
+        raise ValueError(f"perceptual_loss needs output and target of one shape, got {tuple(output.shape)} "
+                         f"and {tuple(target.shape)}")
+    distance = FEATURE_DISTANCES[criterion]
+    fake_features = vgg(output, layers)
+    with torch.no_grad():
+        real_features = vgg(target, layers)
+    return sum(w * distance(fake_features[name], real_features[name]) for name, w in zip(layers, weights))
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """Gram matrices of (B, C, H, W) features -> (B, C, C): F F^T / (C H W) (Johnson et al. 2016, eq. 3).
+
+    Gatys et al. 2016 use the unnormalised F F^T with 1 / (4 C^2 (HW)^2) in the style loss; dividing here
+    keeps style losses comparable across layers and image sizes.
+    """
+    if features.ndim != 4:
+        raise ValueError(f"gram_matrix takes features (B, C, H, W), got shape {tuple(features.shape)}")
+    b, c, h, w = features.shape
+    flat = features.reshape(b, c, h * w)
+    return flat @ flat.transpose(1, 2) / (c * h * w)
 
 
 LOSSES = {
