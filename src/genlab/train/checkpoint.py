@@ -136,9 +136,8 @@ def _read_tensors(ckpt: Path, name: str) -> dict[str, torch.Tensor]:
                               f"{str(exc).splitlines()[0] if str(exc) else 'unreadable'}); {_DAMAGED}") from None
 
 
-def load_model_state(ckpt: Path) -> tuple[dict, dict[str, torch.Tensor]]:
-    """(config.json contents, weights) of a checkpoint folder, each file checked: CheckpointError names
-    the damaged file and what to do."""
+def load_checkpoint_meta(ckpt: Path) -> dict:
+    """A checkpoint's config.json, checked: CheckpointError names the damaged file and what to do."""
     ckpt = Path(ckpt)
     meta = _read_json(ckpt, CONFIG_FILE)
     for key, kind in (("config", dict), ("data_shape", dict)):
@@ -150,7 +149,13 @@ def load_model_state(ckpt: Path) -> tuple[dict, dict[str, torch.Tensor]]:
         if not isinstance(shape.get(key), int) or isinstance(shape.get(key), bool) or shape[key] < 1:
             raise CheckpointError(f"checkpoint file '{ckpt / CONFIG_FILE}' is damaged: data_shape.{key} is "
                                   f"{shape.get(key)!r}, expected a positive integer; {_DAMAGED}")
-    return meta, _read_tensors(ckpt, MODEL_FILE)
+    return meta
+
+
+def load_model_state(ckpt: Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    """(config.json contents, weights) of a checkpoint folder, each file checked: CheckpointError names
+    the damaged file and what to do."""
+    return load_checkpoint_meta(ckpt), _read_tensors(Path(ckpt), MODEL_FILE)
 
 
 def load_train_state(ckpt: Path) -> tuple[dict, dict[str, torch.Tensor]]:
