@@ -12,6 +12,7 @@ from genlab.config import Config
 from genlab.errors import GenlabError
 from genlab.io import write_json
 from genlab.train.loop import train as train_loop
+from genlab.train.checkpoint import resolve_checkpoint, run_dir_of
 from genlab.train.run import Run, load_run, read_summary
 
 
@@ -53,9 +54,9 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         raise GenlabError(f"--batch-size must be >= 1, got {batch_size}")
     likelihood = [m for m in names if m in LIKELIHOOD_PROTOCOLS]
     quality = [m for m in names if m not in LIKELIHOOD_PROTOCOLS]
+    if save:  # a damaged summary.json stops us before the work, not after it
+        read_summary(run_dir_of(resolve_checkpoint(path)))
     run = load_run(path, device=device)
-    if save:
-        read_summary(run.path)  # a damaged summary.json stops us before the work, not after it
     data = run.config.data
     guided = guidance is not None and guidance.active
     check_truncation(truncation)
