@@ -330,3 +330,31 @@ def test_through_a_real_process_stderr_is_one_line(ws):
         result = subprocess.run([sys.executable, "-m", "genlab", *_fill(argv, ws)], capture_output=True, text=True)
         assert result.returncode == 2, result.stderr
         assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+
+
+def test_the_python_api_checks_the_run_parent_folder_too(ws, tmp_path):
+    from genlab.config import load_config
+    from genlab.errors import GenlabError
+    from genlab.train.loop import train
+
+    cfg = load_config("seed-dcgan-mnist", ["data.name=npz", f"data.path={ws['ws']}/d.npz", "train.steps=1",
+                                           f"train.out={ws['ws']}/afile.txt/runs"])
+    with pytest.raises(GenlabError, match="afile.txt' is a file, not a folder"):
+        train(cfg, progress=False)
+
+
+def test_data_info_takes_the_npz_form_it_asks_for(ws, capsys):
+    assert main(["data", "info", f"npz:{ws['ws']}/d.npz", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["name"] == "npz" and info["splits"]["all"]["count"] == 64
+
+
+def test_two_image_sets_of_different_shapes_are_compared_with_a_warning(ws, tmp_path, monkeypatch, caplog):
+    import genlab.metrics.evaluate as ev
+
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "rgb32.npz", x=(rng.random((8, 32, 32, 3)) * 255).astype(np.uint8))
+    monkeypatch.setattr(ev, "_evaluate", lambda protos, **kw: {"fid1k": 1.0})
+    with caplog.at_level("WARNING"):
+        ev.evaluate_sets(f"{ws['ws']}/d.npz", str(tmp_path / "rgb32.npz"), "fid1k")
+    assert "28px with 1 channel(s)" in caplog.text and "32px with 3" in caplog.text

@@ -19,7 +19,7 @@ import genlab
 from genlab.config import Config, config_to_yaml
 from genlab.data import load_dataset
 from genlab.errors import CheckpointError, ConfigError, TrainingError
-from genlab.io import write_json, write_text
+from genlab.io import check_output_dir, write_json, write_text
 from genlab.train import checkpoint as ckpt
 from genlab.train.batches import BatchOrder
 from genlab.train.distributed import (any_flag, average_gradients, barrier, broadcast_module, broadcast_object,
@@ -81,7 +81,7 @@ def check_compile_layout(device_type: str, t) -> None:
 
 def new_run_dir(out: str | Path, name: str) -> Path:
     """runs/00007-NAME: one more than the highest number already there."""
-    out = Path(out)
+    out = check_output_dir(out, "train.out")
     out.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name[:5]) for p in out.iterdir() if p.name[:5].isdigit()]
     for i in range(max(numbers, default=-1) + 1, 100000):
