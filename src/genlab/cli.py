@@ -5,22 +5,17 @@ Results go to stdout (`--json` for machines); logs and progress bars go to stder
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import logging
 import math
 import sys
 from pathlib import Path
 
-from genlab.errors import GenlabError
+from genlab.errors import GenlabError, UsageError, describe_error
 
 log = logging.getLogger("genlab")
 
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes 64-bit seeds
-
-
-class UsageError(GenlabError):
-    """A command line argparse cannot parse: one line, and where to read the usage."""
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -585,25 +580,3 @@ def main(argv: list[str] | None = None) -> int:
         code, message = describe_error(exc)
         print(f"genlab: error: {message}", file=sys.stderr)
         return code
-
-
-# errors of the machine, not of genlab: a full disk, a read-only folder
-_ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EMFILE}
-
-
-def describe_error(exc: BaseException) -> tuple[int, str]:
-    """(exit code, one-line message) for an exception that reached the CLI."""
-    if isinstance(exc, GenlabError):
-        return 2, _one_line(str(exc))
-    if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRNOS:
-        where = f" '{exc.filename}'" if exc.filename else ""
-        return 2, f"{exc.strerror or exc}{where}"
-    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
-        return 2, f"out of memory ({type(exc).__name__}); use fewer images, a smaller --batch-size or a smaller model"
-    detail = _one_line(str(exc))[:300]
-    return 1, (f"unexpected {type(exc).__name__}: {detail} -- this is a bug in genlab; run again with --debug "
-               "for the traceback and report it")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
