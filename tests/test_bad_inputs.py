@@ -358,3 +358,21 @@ def test_two_image_sets_of_different_shapes_are_compared_with_a_warning(ws, tmp_
     with caplog.at_level("WARNING"):
         ev.evaluate_sets(f"{ws['ws']}/d.npz", str(tmp_path / "rgb32.npz"), "fid1k")
     assert "28px with 1 channel(s)" in caplog.text and "32px with 3" in caplog.text
+
+
+def test_an_output_folder_that_is_not_writable_is_refused_before_work(tmp_path, monkeypatch):
+    """(Simulated: the tests may run as root, for whom every folder is writable.)"""
+    import os
+
+    from genlab.errors import GenlabError
+    from genlab.io import check_output_dir, check_output_file
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode))
+    with pytest.raises(GenlabError, match="folder '.*locked' is not writable"):
+        check_output_file(locked / "grid.png", "--out")
+    with pytest.raises(GenlabError, match="--individual '.*locked' is a folder that is not writable"):
+        check_output_dir(locked, "--individual")
+    check_output_file(tmp_path / "new" / "deeper" / "grid.png")  # missing parents are created later: fine

@@ -82,3 +82,16 @@ def test_resuming_keeps_what_eval_stored_in_the_summary(tiny_overrides, tmp_path
     for key, value in evaluated.items():
         assert resumed.summary[key] == value, key
     assert resumed.summary["step"] == 4
+
+
+def test_a_run_is_not_resumed_as_another_family(tiny_overrides, tmp_path):
+    import pytest
+
+    from genlab.errors import CheckpointError
+
+    gan = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=2"]), progress=False)
+    before = sorted(p.name for p in gan.path.rglob("*"))
+    with pytest.raises(CheckpointError, match="is of family 'gan' .* a 'ae' config .* cannot resume it"):
+        train(load_config("dae-mnist", tiny_overrides + ["train.steps=4", "model.net_args={width: 4, hidden: 16}"]),
+              resume=gan.path, progress=False)
+    assert sorted(p.name for p in gan.path.rglob("*")) == before

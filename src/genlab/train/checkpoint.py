@@ -197,9 +197,9 @@ def check_resume_fits(ckpt: Path, saved: dict, config_dict: dict) -> None:
     they are loaded)."""
     old = saved.get("config", {})
     if old.get("family") != config_dict.get("family"):
-        raise CheckpointError(f"run '{run_dir_of(ckpt)}' is a {old.get('family')} run (preset "
-                              f"'{old.get('preset')}'); it cannot be resumed as a {config_dict.get('family')} run "
-                              f"(preset '{config_dict.get('preset')}'): resume it without --preset")
+        raise CheckpointError(f"run '{run_dir_of(ckpt)}' is of family '{old.get('family')}' (preset "
+                              f"'{old.get('preset')}'); a '{config_dict.get('family')}' config (preset "
+                              f"'{config_dict.get('preset')}') cannot resume it: resume it with its own config")
     old_batch = old.get("train", {}).get("batch_size")
     new_batch = config_dict.get("train", {}).get("batch_size")
     if old_batch != new_batch:
