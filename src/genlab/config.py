@@ -195,9 +195,32 @@ def validate(cfg: Config) -> None:
             raise ConfigError(f"data.{name} must be >= 1 (or null to keep the data's), got {value}")
     if cfg.data.binarize not in ("none", "dynamic", "fixed"):
         raise ConfigError(f"data.binarize '{cfg.data.binarize}' is unknown; known: dynamic, fixed, none")
+    _validate_model_numbers(cfg.model)
     check = getattr(cfg.model, "validate", None)
     if check:
         check()
+
+
+def _validate_model_numbers(model: Any) -> None:
+    """What holds for every family's config: finite numbers, learning rates > 0, Adam betas in [0, 1),
+    no negative sizes in net_args (each family's own validate() checks the rest)."""
+    if not is_dataclass(model):
+        return
+    for f in fields(model):
+        value = getattr(model, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"model.{f.name} must be a finite number, got {value}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if (f.name == "lr" or f.name.startswith("lr_")) and value <= 0:
+                raise ConfigError(f"model.{f.name} (a learning rate) must be > 0, got {value}")
+            if f.name in ("beta1", "beta2") and not 0 <= value < 1:
+                raise ConfigError(f"model.{f.name} (an Adam beta) must be in [0, 1), got {value}")
+    for key, value in (getattr(model, "net_args", None) or {}).items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        size = key in ("width", "hidden", "depth", "blocks") or key.endswith(("_width", "_dim", "_size"))
+        if value < (1 if size else 0):
+            raise ConfigError(f"model.net_args.{key} must be >= {1 if size else 0}, got {value}")
 
 
 # ---------------------------------------------------------------------------------------------- casting

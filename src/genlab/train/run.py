@@ -41,7 +41,18 @@ class Run:
 def build_model(config: Config, *, img_channels: int, img_resolution: int, num_classes: int = 0) -> nn.Module:
     """The family named by config.family, built for images of the given shape."""
     family = FAMILIES[config.family]
-    return family(config.model, img_channels=img_channels, img_resolution=img_resolution, num_classes=num_classes)
+    try:
+        return family(config.model, img_channels=img_channels, img_resolution=img_resolution,
+                      num_classes=num_classes)
+    except GenlabError:
+        raise
+    except (ValueError, TypeError, RuntimeError) as exc:  # e.g. a width that makes a layer of negative size
+        raise ConfigError(f"the {config.family} model cannot be built from model.{'/'.join(_set_fields(config))} "
+                          f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+
+
+def _set_fields(config: Config) -> list[str]:
+    return ["net", "net_args"] if hasattr(config.model, "net_args") else ["*"]
 
 
 def read_summary(run_dir: str | os.PathLike) -> dict:
@@ -74,11 +85,9 @@ def load_run(path: str | os.PathLike, device: str | torch.device = "cpu") -> Run
     try:
         model = build_model(config, img_channels=shape["channels"], img_resolution=shape["resolution"],
                             num_classes=shape.get("num_classes", 0) or 0)
-    except GenlabError:
-        raise
-    except (ValueError, TypeError, RuntimeError) as exc:
+    except ConfigError as exc:
         raise CheckpointError(f"checkpoint file '{ckpt / 'config.json'}' describes a model that cannot be built "
-                              f"({type(exc).__name__}: {exc}); restore it, or use another checkpoint") from None
+                              f"({exc}); restore it, or use another checkpoint") from None
     check_weights_fit(ckpt, model, weights)
     model.load_state_dict(weights, strict=False)
     model.to(device).eval()
