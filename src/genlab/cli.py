@@ -7,12 +7,53 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
-from genlab.errors import GenlabError
+from genlab.errors import GenlabError, UsageError, describe_error
 
 log = logging.getLogger("genlab")
+
+MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes 64-bit seeds
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse, but an error is one line and a pointer to --help instead of the whole usage block."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _int_in(lo: int, hi: int | None = None):
+    """An argparse type: an integer in [lo, hi]."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < lo or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"{value} is out of range; expected {lo}-{hi}" if hi is not None
+                                             else f"{value} is out of range; expected >= {lo}")
+        return value
+    parse.__name__ = "int"
+    return parse
+
+
+def _float_in(lo: float | None = None, above: bool = False):
+    """An argparse type: a finite number, >= lo (or > lo with above)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+        if lo is not None and (value <= lo if above else value < lo):
+            raise argparse.ArgumentTypeError(f"{value:g} is out of range; expected {'>' if above else '>='} {lo:g}")
+        return value
+    parse.__name__ = "float"
+    return parse
 
 
 def _parser(sub, name: str, help: str, examples: str) -> argparse.ArgumentParser:
@@ -27,9 +68,9 @@ def _emit(args, result: dict, text: str) -> None:
 # -- train ----------------------------------------------------------------------------------------------
 
 def _train_config(args):
-    from genlab.config import config_from_dict, load_config
-    from genlab.io import read_json
-    from genlab.train.checkpoint import resolve_checkpoint
+    from genlab.config import _set_dotted, config_from_dict, load_config, override_value
+    from genlab.errors import CheckpointError
+    from genlab.train.checkpoint import load_checkpoint_meta, resolve_checkpoint, run_dir_of
 
     overrides = list(args.set or [])
     for flag, key in (("steps", "train.steps"), ("epochs", "train.epochs"), ("minutes", "train.minutes"),
@@ -44,12 +85,19 @@ def _train_config(args):
             if getattr(args, flag) is None:
                 overrides.insert(0, f"{key}=null")
     if args.resume:
-        saved = read_json(resolve_checkpoint(args.resume) / "config.json")["config"]
-        from genlab.config import _set_dotted  # the saved config, with these overrides on top
-        import yaml
+        ckpt = resolve_checkpoint(args.resume)
+        saved = load_checkpoint_meta(ckpt)["config"]  # the saved config, with these overrides on top
+        if args.preset:
+            asked = load_config(args.preset)
+            if (asked.preset, asked.family) != (saved.get("preset"), saved.get("family")):
+                raise CheckpointError(f"run '{run_dir_of(ckpt)}' was trained with preset '{saved.get('preset')}' "
+                                      f"({saved.get('family')}); --preset '{args.preset}' ({asked.family}) cannot "
+                                      "resume it: drop --preset")
         for item in overrides:
-            key, _, value = item.partition("=")
-            _set_dotted(saved, key, yaml.safe_load(value) if value.strip() else None)
+            key, sep, _ = item.partition("=")
+            if not sep or not key.strip():
+                raise GenlabError(f"override '{item}' is not of the form key.sub=value")
+            _set_dotted(saved, key.strip(), override_value(item))
         return config_from_dict(saved)
     if not args.preset:
         raise GenlabError("train needs --preset NAME (see `genlab presets`) or --resume RUN_DIR")
@@ -60,10 +108,16 @@ def cmd_train(args) -> int:
     from genlab.apps.evaluate import train
     from genlab.config import config_to_yaml
 
+    from genlab.io import check_output_dir
+
     cfg = _train_config(args)
     if args.dry_run:
         print(config_to_yaml(cfg), end="")
         return 0
+    if args.run_dir:
+        check_output_dir(args.run_dir, "--run-dir")
+    elif not args.resume:
+        check_output_dir(cfg.train.out, "--out" if args.out else "train.out")
     run = train(cfg, resume=args.resume, run_dir=args.run_dir, progress=not args.quiet)
     if not run.summary:  # not rank 0 of a torchrun group: rank 0 reports
         return 0
@@ -83,7 +137,7 @@ def _add_guidance_args(p: argparse.ArgumentParser) -> None:
                    help="draw R latents per image and keep the one the discriminator rates most real")
     g.add_argument("--langevin-steps", type=int, default=0, dest="langevin_steps", metavar="K",
                    help="K Langevin steps in latent space on |z|^2/2 - D(G(z)) before ranking (DDLS)")
-    g.add_argument("--step-size", type=float, default=0.05, dest="step_size", help="Langevin step (default 0.05)")
+    g.add_argument("--step-size", type=_float_in(), default=0.05, dest="step_size", help="Langevin step (default 0.05)")
 
 
 def _guidance(args):
@@ -96,16 +150,23 @@ def _guidance(args):
 
 
 def cmd_sample(args) -> int:
-    from genlab.apps.sample import parse_range_list, sample_seeds, write_samples
+    from genlab.apps.sample import parse_range_list, parse_seeds, sample_seeds, write_samples
+    from genlab.io import check_output_dir, check_output_file
     from genlab.train.loop import resolve_device
     from genlab.train.run import load_run
 
-    run = load_run(args.run, device=resolve_device(args.device))
-    seeds = parse_range_list(args.seeds, "seeds")
+    seeds = parse_seeds(args.seeds)
     labels = parse_range_list(args.labels, "labels") if args.labels else None
-    images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size, truncation=args.truncation,
-                          guidance=_guidance(args))
     out = args.out if (args.out or args.individual or args.npz) else "samples.png"
+    for path, flag in ((out, "--out"), (args.npz, "--npz")):
+        if path:
+            check_output_file(path, flag)
+    if args.individual:
+        check_output_dir(args.individual, "--individual")
+    guidance = _guidance(args)
+    run = load_run(args.run, device=resolve_device(args.device, "--device"))
+    images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size, truncation=args.truncation,
+                          guidance=guidance)
     written = write_samples(images, grid=out, individual=args.individual, npz=args.npz, seeds=seeds)
     _emit(args, {"images": len(seeds), "written": [str(p) for p in written[:3]] + (["..."] if len(written) > 3 else [])},
           f"wrote {len(seeds)} samples from {run.checkpoint}:\n" + "\n".join(
@@ -117,10 +178,17 @@ def cmd_sample(args) -> int:
 
 def _restore_inputs(args):
     from genlab.apps.images import labels_for, load_inputs
+    from genlab.io import check_output_file
     from genlab.train.loop import resolve_device
     from genlab.train.run import load_run
 
-    run = load_run(args.run, device=resolve_device(args.device))
+    check_output_file(args.out or f"{args.command}.png", "--out")
+    if args.npz:
+        check_output_file(args.npz, "--npz")
+    if args.command == "denoise":
+        from genlab.data.corrupt import parse_corruption
+        parse_corruption(args.noise)
+    run = load_run(args.run, device=resolve_device(args.device, "--device"))
     sources = list(args.images or []) + list(getattr(args, "image_files", None) or [])
     if not sources:
         raise GenlabError(f"`genlab {args.command}` needs images: IMAGE files, a folder, a .npz file or --images mnist:test")
@@ -166,6 +234,9 @@ def cmd_inpaint(args) -> int:
     from genlab.apps.restore import inpaint, make_mask
     from genlab.metrics.image import psnr
 
+    from genlab.apps.restore import check_mask_spec
+
+    check_mask_spec(args.mask)
     run, images, labels = _restore_inputs(args)
     known = make_mask(args.mask, len(images), images.shape[2], images.shape[3], seed=args.seed)
     output = inpaint(run.model, images, known, iterations=args.iterations, labels=labels)
@@ -177,10 +248,14 @@ def cmd_inpaint(args) -> int:
 
 def cmd_interpolate(args) -> int:
     from genlab.apps.interpolate import interpolate, write_walk
+    from genlab.io import check_output_file
     from genlab.train.loop import resolve_device
     from genlab.train.run import load_run
 
-    run = load_run(args.run, device=resolve_device(args.device))
+    check_output_file(args.out, "--out")
+    if args.gif:
+        check_output_file(args.gif, "--gif")
+    run = load_run(args.run, device=resolve_device(args.device, "--device"))
     images = interpolate(run.model, args.start, args.end, steps=args.steps, spherical=args.slerp, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps, gif=args.gif)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},
@@ -192,11 +267,13 @@ def cmd_interpolate(args) -> int:
 def cmd_traverse(args) -> int:
     from genlab.apps.interpolate import traverse, write_walk
     from genlab.apps.sample import parse_range_list
+    from genlab.io import check_output_file
     from genlab.train.loop import resolve_device
     from genlab.train.run import load_run
 
-    run = load_run(args.run, device=resolve_device(args.device))
     dims = parse_range_list(args.dims, "dims")
+    check_output_file(args.out, "--out")
+    run = load_run(args.run, device=resolve_device(args.device, "--device"))
     images = traverse(run.model, dims, args.range[0], args.range[1], steps=args.steps, base=args.base, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},
@@ -208,20 +285,25 @@ def cmd_traverse(args) -> int:
 # -- eval -----------------------------------------------------------------------------------------------
 
 def cmd_eval(args) -> int:
-    from genlab.apps.evaluate import evaluate_images, evaluate_run
+    from genlab.apps.evaluate import check_metric_names, evaluate_images, evaluate_run
+    from genlab.train.loop import resolve_device
 
     if args.run and (args.real or args.fake):
         raise GenlabError("give either a RUN, or --real and --fake, not both")
+    check_metric_names(args.metrics)
+    device = resolve_device(args.device, "--device")
     if args.run:
         results = evaluate_run(args.run, args.metrics, batch_size=args.batch_size, seed=args.seed,
-                               device=args.device, resize=args.resize, n=args.n, backend=args.backend,
+                               device=device, resize=args.resize, n=args.n, backend=args.backend,
                                guidance=_guidance(args), truncation=args.truncation)
     elif args.real and args.fake:
         if args.truncation is not None or _guidance(args) is not None:
             raise GenlabError("--truncation, --best-of and --langevin-steps sample a RUN; "
                               "they do not apply to --real/--fake image sets")
+        if args.n is not None:
+            raise GenlabError("--n applies to the likelihood protocols of a RUN, not to --real/--fake image sets")
         results = evaluate_images(args.real, args.fake, args.metrics, batch_size=args.batch_size,
-                                  device=args.device, resize=args.resize, backend=args.backend)
+                                  device=device, resize=args.resize, backend=args.backend)
     else:
         raise GenlabError("eval needs a RUN folder, or both --real and --fake image sets")
     _emit(args, results, "\n".join(f"{k:28s} {v:.4f}" if isinstance(v, float) else f"{k:28s} {v}"
@@ -248,8 +330,16 @@ def cmd_data(args) -> int:
         return 0
     if not args.name:
         raise GenlabError(f"`genlab data {args.action}` needs a dataset name; known: {', '.join(data.DATASETS)}")
-    kwargs = {"data_dir": args.data_dir}
-    info = data.fetch_dataset(args.name, **kwargs) if args.action == "fetch" else data.dataset_info(args.name, **kwargs)
+    from genlab.data import parse_data_spec
+
+    name, kwargs = args.name, {}
+    if ":" in args.name or "/" in args.name or args.name.lower().endswith(".npz"):
+        name, kwargs = parse_data_spec(args.name)  # "mnist:test", "npz:FILE.npz", "folder:DIR", a path
+    if args.action == "fetch":
+        info = data.fetch_dataset(name, data_dir=args.data_dir)
+    else:
+        info = data.dataset_info(name, kwargs.get("split") if ":" in args.name else None, data_dir=args.data_dir,
+                                 path=kwargs.get("path"))
     _emit(args, info, _format_data_info(info))
     return 0
 
@@ -272,7 +362,9 @@ def _format_data_info(info: dict) -> str:
 
 def cmd_demo(args) -> int:
     from genlab.apps.demo import demo
+    from genlab.io import check_output_dir
 
+    check_output_dir(args.out, "--out")
     run, results = demo(minutes=args.minutes, out=args.out, metrics=None if args.no_eval else args.metrics,
                         progress=not args.quiet)
     s = run.summary
@@ -289,7 +381,7 @@ def cmd_demo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from genlab import __version__
 
-    p = argparse.ArgumentParser(prog="genlab", description="Deep generative models of images: train, sample, measure, apply.",
+    p = _ArgumentParser(prog="genlab", description="Deep generative models of images: train, sample, measure, apply.",
                                 epilog="examples:\n  genlab presets\n  genlab train --preset seed-dcgan-mnist --minutes 5\n"
                                        "  genlab sample runs/00000-seed-dcgan-mnist --seeds 0-63 --out grid.png",
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -306,11 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--preset", help="preset name (`genlab presets`) or a YAML file")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted config override (repeatable)")
     limit = t.add_mutually_exclusive_group()
-    limit.add_argument("--steps", type=int, help="stop after N optimizer steps in total")
-    limit.add_argument("--epochs", type=float, help="stop after N passes over the data")
-    limit.add_argument("--minutes", type=float, help="stop after M minutes of training")
-    t.add_argument("--seed", type=int)
-    t.add_argument("--batch-size", type=int, dest="batch_size")
+    limit.add_argument("--steps", type=_int_in(1), help="stop after N optimizer steps in total")
+    limit.add_argument("--epochs", type=_float_in(0, above=True), help="stop after N passes over the data")
+    limit.add_argument("--minutes", type=_float_in(0, above=True), help="stop after M minutes of training")
+    t.add_argument("--seed", type=_int_in(0, 2**32 - 1))
+    t.add_argument("--batch-size", type=_int_in(1), dest="batch_size")
     t.add_argument("--precision", choices=["fp32", "bf16", "fp16"])
     t.add_argument("--device", help="auto | cpu | cuda | cuda:N")
     t.add_argument("--out", help="parent folder for run folders (default runs/)")
@@ -333,8 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="grid PNG (default samples.png)")
     s.add_argument("--individual", metavar="DIR", help="also write one PNG per seed into DIR")
     s.add_argument("--npz", metavar="FILE", help="also write uint8 images (x) and seeds to an npz")
-    s.add_argument("--truncation", type=float, help="redraw latent values beyond +-T (e.g. 0.7): less variety, more fidelity")
-    s.add_argument("--batch-size", type=int, default=256, dest="batch_size")
+    s.add_argument("--truncation", type=_float_in(0, above=True), help="redraw latent values beyond +-T (e.g. 0.7): less variety, more fidelity")
+    s.add_argument("--batch-size", type=_int_in(1), default=256, dest="batch_size")
     s.add_argument("--device", default="cpu")
     s.add_argument("--json", action="store_true")
     _add_guidance_args(s)
@@ -355,16 +447,16 @@ def build_parser() -> argparse.ArgumentParser:
         r.add_argument("run", metavar="RUN_OR_CHECKPOINT")
         r.add_argument("image_files", nargs="*", metavar="IMAGES", help="image files, folders or .npz files")
         r.add_argument("--images", action="append", metavar="SPEC", help="a data spec: mnist:test, a folder, a .npz file")
-        r.add_argument("--n", type=int, default=16, help="use the first N images (default 16)")
-        r.add_argument("--label", type=int, help="class label for a conditional model when the images have none")
+        r.add_argument("--n", type=_int_in(1), default=16, help="use the first N images (default 16)")
+        r.add_argument("--label", type=_int_in(0), help="class label for a conditional model when the images have none")
         if name == "denoise":
             r.add_argument("--noise", default="gaussian:0.5", help="gaussian:S | saltpepper:P | mask:P | block:SIZE")
         if name == "inpaint":
             r.add_argument("--mask", default="center", help="center | left | right | top | bottom | random:P | MASK.png")
-            r.add_argument("--iterations", type=int, default=1,
+            r.add_argument("--iterations", type=_int_in(1, 100_000), default=1,
                            help="encode -> decode -> paste passes (default 1; more help models not trained on holes)")
         if name in ("denoise", "inpaint"):
-            r.add_argument("--seed", type=int, default=0, help="seed of the noise or random mask")
+            r.add_argument("--seed", type=_int_in(0, MAX_SEED), default=0, help="seed of the noise or random mask")
         r.add_argument("--out", help=f"PNG strip (default {name}.png)")
         r.add_argument("--npz", metavar="FILE", help="also write the columns as uint8 arrays to an npz")
         r.add_argument("--device", default="cpu")
@@ -378,9 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("run", metavar="RUN_OR_CHECKPOINT")
     it.add_argument("--from", dest="start", required=True, help="a seed, or an image file / data spec (its first image)")
     it.add_argument("--to", dest="end", required=True, help="a seed, or an image file / data spec")
-    it.add_argument("--steps", type=int, default=10)
+    it.add_argument("--steps", type=_int_in(2, 10_000), default=10)
     it.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
-    it.add_argument("--label", type=int, help="class label for a conditional model")
+    it.add_argument("--label", type=_int_in(0), help="class label for a conditional model")
     it.add_argument("--out", default="interpolate.png")
     it.add_argument("--gif", metavar="FILE", help="also write an animated GIF")
     it.add_argument("--device", default="cpu")
@@ -392,10 +484,10 @@ def build_parser() -> argparse.ArgumentParser:
                  "  genlab traverse RUN --dims 0,4 --steps 11 --base digit.png --out traverse.png")
     tr.add_argument("run", metavar="RUN_OR_CHECKPOINT")
     tr.add_argument("--dims", default="0-9", help="latent dimensions, e.g. 0-9 or 0,4,7")
-    tr.add_argument("--range", nargs=2, type=float, default=[-3.0, 3.0], metavar=("LOW", "HIGH"))
-    tr.add_argument("--steps", type=int, default=7)
+    tr.add_argument("--range", nargs=2, type=_float_in(), default=[-3.0, 3.0], metavar=("LOW", "HIGH"))
+    tr.add_argument("--steps", type=_int_in(1, 10_000), default=7)
     tr.add_argument("--base", default="0", help="a seed, or an image file / data spec to encode (default seed 0)")
-    tr.add_argument("--label", type=int, help="class label for a conditional model")
+    tr.add_argument("--label", type=_int_in(0), help="class label for a conditional model")
     tr.add_argument("--out", default="traverse.png")
     tr.add_argument("--device", default="cpu")
     tr.add_argument("--json", action="store_true")
@@ -419,11 +511,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--backend", default="torch", choices=["torch", "onnxruntime"],
                    help="what runs the Inception net: torch (default) or ONNX Runtime (CPU only; "
                         "pip install 'genlab[onnx]'; its reference statistics are cached separately)")
-    e.add_argument("--n", type=int, help="likelihood protocols: use the first N test images (default all)")
-    e.add_argument("--batch-size", type=int, default=100, dest="batch_size",
+    e.add_argument("--n", type=_int_in(1), help="likelihood protocols: use the first N test images (default all)")
+    e.add_argument("--batch-size", type=_int_in(1), default=100, dest="batch_size",
                    help="images generated or read per batch (the Inception net runs 8 at a time on a CPU, 64 on a GPU)")
-    e.add_argument("--seed", type=int, default=0, help="seed of the generated samples")
-    e.add_argument("--truncation", type=float,
+    e.add_argument("--seed", type=_int_in(0, MAX_SEED), default=0, help="seed of the generated samples")
+    e.add_argument("--truncation", type=_float_in(0, above=True),
                    help="GAN runs: sample with latent values beyond +-T redrawn; stored apart from the plain results")
     e.add_argument("--device", default="cpu")
     e.add_argument("--json", action="store_true")
@@ -445,7 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dm = _parser(sub, "demo", "Train the document's GAN on MNIST for a few minutes and write samples, curves, summary.",
                  "  genlab demo\n  genlab demo --minutes 3 --out runs --no-eval")
-    dm.add_argument("--minutes", type=float, default=9.5, help="training budget (default 9.5)")
+    dm.add_argument("--minutes", type=_float_in(0, above=True), default=9.5, help="training budget (default 9.5)")
     dm.add_argument("--out", default="runs")
     dm.add_argument("--metrics", default="fid1k", help="quality protocol(s) measured at the end (default fid1k: "
                     "1k generated vs 1k test images, biased upwards against fid10k)")
@@ -457,22 +549,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run one command; every failure ends as one line on stderr and an exit code, never a traceback
+    (unless --debug): 2 for a known failure (a bad value, a missing or damaged file), 1 for a bug."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = (["--debug"] if debug else []) + [a for a in argv if a != "--debug"]  # accepted anywhere
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(f"genlab: error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else 0
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
         return args.func(args)
-    except GenlabError as exc:
-        if args.debug:
-            raise
-        print(f"genlab: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("genlab: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `genlab ... | head`
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        if debug:
+            raise
+        code, message = describe_error(exc)
+        print(f"genlab: error: {message}", file=sys.stderr)
+        return code

@@ -8,6 +8,7 @@ suggestion.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
@@ -78,9 +79,24 @@ def preset_names() -> list[str]:
     return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".yaml"))
 
 
+# torch seeds are 64-bit; the loop derives more seeds by multiplying train.seed, so it stays within 32 bits
+MAX_SEED = 2**63 - 1
+MAX_TRAIN_SEED = 2**32 - 1
+
+
 def _preset_text(name: str) -> str:
-    if name.endswith((".yaml", ".yml")) and Path(name).is_file():
-        return Path(name).read_text(encoding="utf-8")
+    if name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:  # a file, not a shipped name
+        path = Path(name)
+        if not path.exists():
+            raise ConfigError(f"preset file '{name}' does not exist (shipped presets: {', '.join(preset_names())})")
+        if not path.is_file():
+            raise ConfigError(f"preset file '{name}' is a folder; expected a YAML file")
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"preset file '{name}' is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"preset file '{name}' cannot be read: {exc.strerror or exc}") from None
     names = preset_names()
     if name not in names:
         raise ConfigError(unknown("preset", name, names))
@@ -91,7 +107,7 @@ def load_config(preset: str | None = None, overrides: list[str] | None = None, b
     """A validated Config from a preset name (or YAML path), a plain dict, and `key.sub=value` overrides."""
     raw: dict = {}
     if preset:
-        loaded = yaml.safe_load(_preset_text(preset)) or {}
+        loaded = parse_yaml(_preset_text(preset), f"preset '{preset}'") or {}
         if not isinstance(loaded, dict):
             raise ConfigError(f"preset '{preset}' must be a YAML mapping, got {type(loaded).__name__}")
         raw = loaded
@@ -102,8 +118,25 @@ def load_config(preset: str | None = None, overrides: list[str] | None = None, b
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"override '{item}' is not of the form key.sub=value")
-        _set_dotted(raw, key.strip(), yaml.safe_load(value) if value.strip() else None)
+        _set_dotted(raw, key.strip(), override_value(item))
     return config_from_dict(raw)
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """yaml.safe_load with a one-line ConfigError naming `where` and the line of a syntax error."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where} is not valid YAML{at}: {problem}") from None
+
+
+def override_value(item: str) -> Any:
+    """The YAML value of one `key.sub=value` override (None for an empty value)."""
+    key, _, value = item.partition("=")
+    return parse_yaml(value, f"the value of --set '{item}'") if value.strip() else None
 
 
 def config_from_dict(raw: dict) -> Config:
@@ -130,6 +163,18 @@ def config_from_dict(raw: dict) -> Config:
 
 def validate(cfg: Config) -> None:
     t = cfg.train
+    if not 0 <= t.seed <= MAX_TRAIN_SEED:
+        raise ConfigError(f"train.seed must be in 0-{MAX_TRAIN_SEED}, got {t.seed}")
+    for name in ("epochs", "minutes", "grad_clip", "lr_decay_epochs"):
+        value = getattr(t, name)
+        if value is not None and not math.isfinite(value):
+            raise ConfigError(f"train.{name} must be a finite number, got {value}")
+    if t.grad_clip is not None and t.grad_clip <= 0:
+        raise ConfigError(f"train.grad_clip must be > 0 (or null for none), got {t.grad_clip}")
+    if t.n_samples < 1:
+        raise ConfigError(f"train.n_samples must be >= 1, got {t.n_samples}")
+    if t.eval_every_steps < 0:
+        raise ConfigError(f"train.eval_every_steps must be >= 0, got {t.eval_every_steps}")
     if t.batch_size < 1:
         raise ConfigError(f"train.batch_size must be >= 1, got {t.batch_size}")
     if t.precision not in ("fp32", "bf16", "fp16"):
@@ -143,11 +188,39 @@ def validate(cfg: Config) -> None:
             raise ConfigError(f"train.{name} must be >= 1, got {getattr(t, name)}")
     if t.lr_decay_epochs < 0:
         raise ConfigError(f"train.lr_decay_epochs must be >= 0, got {t.lr_decay_epochs}")
+    d = cfg.data
+    for name in ("resolution", "channels"):
+        value = getattr(d, name)
+        if value is not None and value < 1:
+            raise ConfigError(f"data.{name} must be >= 1 (or null to keep the data's), got {value}")
     if cfg.data.binarize not in ("none", "dynamic", "fixed"):
         raise ConfigError(f"data.binarize '{cfg.data.binarize}' is unknown; known: dynamic, fixed, none")
+    _validate_model_numbers(cfg.model)
     check = getattr(cfg.model, "validate", None)
     if check:
         check()
+
+
+def _validate_model_numbers(model: Any) -> None:
+    """What holds for every family's config: finite numbers, learning rates > 0, Adam betas in [0, 1),
+    no negative sizes in net_args (each family's own validate() checks the rest)."""
+    if not is_dataclass(model):
+        return
+    for f in fields(model):
+        value = getattr(model, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"model.{f.name} must be a finite number, got {value}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if (f.name == "lr" or f.name.startswith("lr_")) and value <= 0:
+                raise ConfigError(f"model.{f.name} (a learning rate) must be > 0, got {value}")
+            if f.name in ("beta1", "beta2") and not 0 <= value < 1:
+                raise ConfigError(f"model.{f.name} (an Adam beta) must be in [0, 1), got {value}")
+    for key, value in (getattr(model, "net_args", None) or {}).items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        size = key in ("width", "hidden", "depth", "blocks") or key.endswith(("_width", "_dim", "_size"))
+        if value < (1 if size else 0):
+            raise ConfigError(f"model.net_args.{key} must be >= {1 if size else 0}, got {value}")
 
 
 # ---------------------------------------------------------------------------------------------- casting
@@ -234,6 +307,8 @@ def _cast(where: str, value: Any, tp: Any) -> Any:
                 return float(value)
             except ValueError:
                 pass
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**1023:
+            raise ConfigError(f"{where} must be a number of a sensible size, got {value}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where} must be a number, got {value!r}")
         return float(value)

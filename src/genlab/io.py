@@ -65,3 +65,88 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+# -- checked paths and files ----------------------------------------------------------------------------
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _check_parents(path: Path, what: str) -> None:
+    """Every existing ancestor of `path` is a folder and the nearest one is writable."""
+    from genlab.errors import GenlabError
+
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise GenlabError(f"{what} '{path}' cannot be written: '{parent}' is a file, not a folder")
+    base = _nearest_existing(path.parent)
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise GenlabError(f"{what} '{path}' cannot be written: folder '{base}' is not writable")
+
+
+def check_output_file(path: str | os.PathLike, what: str = "--out") -> Path:
+    """Check that a file can be written at `path` (not a folder, parent a writable folder) before work starts."""
+    from genlab.errors import GenlabError
+
+    path = Path(path)
+    if str(path).strip() == "":
+        raise GenlabError(f"{what} is empty; expected a file name")
+    if path.is_dir():
+        raise GenlabError(f"{what} '{path}' is a folder; expected a file name (e.g. {path / 'out.png'})")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise GenlabError(f"{what} '{path}' exists and is not writable")
+    _check_parents(path, what)
+    return path
+
+
+def check_output_dir(path: str | os.PathLike, what: str = "--out") -> Path:
+    """Check that `path` is, or can be created as, a writable folder before work starts."""
+    from genlab.errors import GenlabError
+
+    path = Path(path)
+    if str(path).strip() == "":
+        raise GenlabError(f"{what} is empty; expected a folder")
+    if path.exists() and not path.is_dir():
+        raise GenlabError(f"{what} '{path}' is a file; expected a folder (or a path where one can be created)")
+    if path.is_dir():
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise GenlabError(f"{what} '{path}' is a folder that is not writable")
+        return path
+    _check_parents(path, what)
+    return path
+
+
+def read_json_file(path: str | os.PathLike, what: str = "file", expect: type = dict, hint: str = "") -> Any:
+    """JSON of a file genlab wrote, checked to be `expect`; a GenlabError naming the file if it is damaged
+    (`hint` is appended: what the user can do about it)."""
+    from genlab.errors import GenlabError as Error
+    hint = f"; {hint}" if hint else ""
+
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise Error(f"{what} '{path}' does not exist{hint}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Error(f"{what} '{path}' is damaged (not valid JSON: {exc}){hint}") from None
+    except OSError as exc:
+        raise Error(f"{what} '{path}' cannot be read: {exc.strerror or exc}{hint}") from None
+    if not isinstance(obj, expect):
+        kind = "object" if expect is dict else expect.__name__
+        raise Error(f"{what} '{path}' is damaged: expected a JSON {kind}, got {type(obj).__name__}{hint}")
+    return obj
+
+
+def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
+    """Delete the temp files that interrupted atomic writes left in `folder` (.NAME.XXXX.tmp); return them."""
+    folder = Path(folder)
+    removed = []
+    if folder.is_dir():
+        for p in folder.glob(".*.tmp"):
+            if p.is_file():
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed

@@ -1,7 +1,7 @@
 """`make demo`: train the document's GAN on MNIST within a time budget, write its pictures, measure it."""
 from __future__ import annotations
 
-from genlab.apps.evaluate import evaluate_run, train
+from genlab.apps.evaluate import check_metric_names, evaluate_run, train
 from genlab.config import load_config
 from genlab.train.run import Run
 
@@ -18,6 +18,8 @@ def demo(minutes: float = 9.5, out: str = "runs", preset: str = "seed-dcgan-mnis
     """Train `preset` (a GAN preset) for at most `minutes` of wall time, sampling from an EMA of the
     generator (0: none), then evaluate it with `metrics` (a quick, upward-biased protocol by default);
     returns the run and the metrics."""
+    if metrics:
+        check_metric_names(metrics)  # a bad name fails now, not after the training
     cfg = load_config(preset, [f"train.minutes={minutes}", "train.epochs=null", "train.steps=null",
                                f"train.out={out}", f"model.ema_half_life_kimg={ema_half_life_kimg}",
                                *(overrides or [])])

@@ -10,9 +10,26 @@ import torch
 from genlab.apps.sample import check_truncation
 from genlab.config import Config
 from genlab.errors import GenlabError
-from genlab.io import read_json, write_json
+from genlab.io import write_json
 from genlab.train.loop import train as train_loop
-from genlab.train.run import Run, load_run
+from genlab.train.checkpoint import resolve_checkpoint, run_dir_of
+from genlab.train.run import Run, load_run, read_summary
+
+
+def check_metric_names(metrics: str | list[str]) -> list[str]:
+    """The protocol names in 'fid10k,elbo' (or a list), each checked, before any long work starts."""
+    from genlab.metrics import parse_protocols
+    from genlab.metrics.likelihood import LIKELIHOOD_PROTOCOLS
+
+    names = list(dict.fromkeys(m.strip() for m in (metrics.split(",") if isinstance(metrics, str) else metrics)
+                               if m.strip()))
+    if not names:
+        raise GenlabError(f"--metrics '{metrics if isinstance(metrics, str) else ','.join(metrics)}' names no "
+                          "protocol; e.g. fid10k, kid10k, pr10k, elbo (see docs/metrics.md)")
+    quality = [m for m in names if m not in LIKELIHOOD_PROTOCOLS]
+    if quality:
+        parse_protocols(quality)
+    return names
 
 
 def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_size: int = 100, seed: int = 0,
@@ -30,9 +47,15 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     """
     from genlab.metrics.likelihood import LIKELIHOOD_PROTOCOLS
 
-    names = [m.strip() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
+    names = check_metric_names(metrics)
+    if n is not None and n < 1:
+        raise GenlabError(f"--n must be >= 1, got {n}")
+    if batch_size < 1:
+        raise GenlabError(f"--batch-size must be >= 1, got {batch_size}")
     likelihood = [m for m in names if m in LIKELIHOOD_PROTOCOLS]
     quality = [m for m in names if m not in LIKELIHOOD_PROTOCOLS]
+    if save:  # a damaged summary.json stops us before the work, not after it
+        read_summary(run_dir_of(resolve_checkpoint(path)))
     run = load_run(path, device=device)
     data = run.config.data
     guided = guidance is not None and guidance.active
@@ -96,7 +119,7 @@ def store_metrics(run: Run, results: dict, seconds: float | None = None, backend
     """Merge results into the run's summary.json; a non-plain `sampler`'s go under metrics_samplers[sampler].
     `seed` is the generated samples' seed (of the latest evaluation)."""
     summary_file = Path(run.path) / "summary.json"
-    summary = read_json(summary_file) if summary_file.is_file() else {}
+    summary = read_summary(run.path)
     if sampler is not None:
         summary.setdefault("metrics_samplers", {})[sampler] = {
             **results, "step": run.step, **({"seed": seed} if seed is not None else {}),

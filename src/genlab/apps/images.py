@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
 
+from genlab.data.images import EXTENSIONS as IMAGE_EXTENSIONS
+from genlab.data.images import read_image
 from genlab.errors import GenlabError
-
-IMAGE_EXTENSIONS = (".bmp", ".jpeg", ".jpg", ".png", ".webp")
 
 
 def model_shape(model) -> tuple[int, int, int]:
@@ -33,14 +31,16 @@ def _check(images: torch.Tensor, model, where: str) -> None:
 def _read_file(path: Path, model) -> torch.Tensor:
     """(1, C, H, W) uint8 from one image file, checked against the model's shape."""
     c = model_shape(model)[0]
-    with Image.open(path) as img:
-        if c == 1 and img.mode not in ("L", "1", "I", "I;16", "P", "LA"):
-            rgb = np.asarray(img.convert("RGB"), dtype=np.int16)
-            if np.any(rgb.max(-1) != rgb.min(-1)):
-                raise GenlabError(f"'{path}' is a color image, but the model takes gray images (1 channel); "
-                                  "convert it first")
-        arr = np.asarray(img.convert("L" if c == 1 else "RGB"), dtype=np.uint8)
-    x = torch.from_numpy(np.array(arr[None] if c == 1 else arr.transpose(2, 0, 1)))[None]  # a writable copy
+    x = read_image(path)  # (C, H, W) uint8 at the file's own channels: 1, 3 or 4
+    if c == 1 and x.shape[0] > 1:
+        rgb = read_image(path, "RGB")
+        if not (torch.equal(rgb[0], rgb[1]) and torch.equal(rgb[1], rgb[2])):
+            raise GenlabError(f"'{path}' is a color image, but the model takes gray images (1 channel); "
+                              "convert it first")
+        x = rgb[:1]
+    elif c == 3 and x.shape[0] != 3:
+        x = read_image(path, "RGB")
+    x = x[None]
     _check(x, model, f"'{path}'")
     return x
 
@@ -51,10 +51,12 @@ def load_inputs(model, sources: list[str], n: int | None = None) -> tuple[torch.
     from genlab.data import load_dataset, parse_data_spec
     from genlab.data.folder import list_images
 
+    if n is not None and n < 1:
+        raise GenlabError(f"the number of images must be >= 1, got {n}")
     chunks, labels, unlabeled = [], [], False
     for source in sources:
         path = Path(source)
-        if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:
+        if path.suffix.lower() in IMAGE_EXTENSIONS and not path.is_dir():  # read_image says what is wrong
             chunks.append(_read_file(path, model))
             unlabeled = True
             continue

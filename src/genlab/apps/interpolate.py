@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from genlab.apps.images import labels_for, load_inputs
-from genlab.apps.sample import latents_for_seeds
+from genlab.apps.sample import MAX_SEED, latents_for_seeds
 from genlab.errors import GenlabError
 from genlab.viz import make_grid, save_gif, save_image
 
@@ -36,6 +36,8 @@ def endpoint(model, spec: str | int, label: int | None = None) -> torch.Tensor:
     """The latent (1, L) of a seed ("42") or of an image (a file or data spec; its first image is encoded)."""
     text = str(spec).strip()
     if text.lstrip("-").isdigit():
+        if not 0 <= int(text) <= MAX_SEED:
+            raise GenlabError(f"seed {text} is out of range; expected 0-{MAX_SEED}")
         return latents_for_seeds(model, [int(text)])
     if not hasattr(model, "encode"):
         raise GenlabError(f"'{text}' is not a seed, and a {type(model).__name__} has no encoder to map an image "
@@ -62,6 +64,10 @@ def traverse(model, dims: list[int], low: float = -3.0, high: float = 3.0, steps
              base: str | int = 0, label: int | None = None) -> torch.Tensor:
     """Images (len(dims) * steps, C, H, W): row i sets latent dimension dims[i] to values from low to high,
     the others held at the base latent (a seed's prior draw or an encoded image)."""
+    if steps < 1:
+        raise GenlabError(f"a traversal needs at least 1 step, got {steps}")
+    if not dims:
+        raise GenlabError("a traversal needs at least one latent dimension")
     bad = [d for d in dims if not 0 <= d < model.latent_dim]
     if bad:
         raise GenlabError(f"latent dimension {bad[0]} is out of range; this model has 0-{model.latent_dim - 1}")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from genlab.data.corrupt import parse_corruption
+from genlab.data.images import read_image
 from genlab.errors import GenlabError
 from genlab.io import atomic_path
 from genlab.viz import save_image, to_uint8
@@ -73,14 +73,10 @@ def make_mask(spec: str, n: int, height: int, width: int, seed: int = 0) -> torc
                 "top": (slice(0, height // 2), slice(None)), "bottom": (slice(height // 2, None), slice(None))}[spec]
         known[..., half[0], half[1]] = False
     elif spec.startswith("random:"):
-        try:
-            p = float(spec.split(":", 1)[1])
-        except ValueError:
-            raise GenlabError(f"mask '{spec}' needs a probability, e.g. random:0.5") from None
+        p = _mask_probability(spec)
         known = torch.rand(n, 1, height, width, generator=torch.Generator().manual_seed(seed)) >= p
-    elif Path(spec).is_file():
-        with Image.open(spec) as img:
-            hole = np.asarray(img.convert("L")) > 127
+    elif _is_mask_file(spec):
+        hole = read_image(spec, "L")[0].numpy() > 127
         if hole.shape != (height, width):
             raise GenlabError(f"mask '{spec}' is {hole.shape[1]}x{hole.shape[0]}, but the images are {width}x{height}")
         known = torch.from_numpy(~hole)[None, None].expand(n, 1, height, width).clone()
@@ -88,6 +84,37 @@ def make_mask(spec: str, n: int, height: int, width: int, seed: int = 0) -> torc
         raise GenlabError(f"mask '{spec}' is unknown; known: center, left, right, top, bottom, random:P, "
                           "or a PNG file whose white pixels mark the hole")
     return known
+
+
+_MASK_NAMES = ("center", "left", "right", "top", "bottom")
+
+
+def _mask_probability(spec: str) -> float:
+    try:
+        p = float(spec.split(":", 1)[1])
+    except ValueError:
+        raise GenlabError(f"mask '{spec}' needs a probability, e.g. random:0.5") from None
+    if not 0 <= p <= 1:
+        raise GenlabError(f"mask '{spec}': the probability must be in [0, 1], got {p:g}")
+    return p
+
+
+def _is_mask_file(spec: str) -> bool:
+    return Path(spec).exists() or Path(spec).suffix.lower() in (".png", ".bmp", ".gif", ".jpg", ".jpeg", ".webp")
+
+
+def check_mask_spec(spec: str) -> None:
+    """Check a mask spec (make_mask's) before any work: a known name, random:P with P in [0, 1], or a
+    readable image file."""
+    if spec in _MASK_NAMES:
+        return
+    if spec.startswith("random:"):
+        _mask_probability(spec)
+    elif _is_mask_file(spec):
+        read_image(spec, "L")
+    else:
+        raise GenlabError(f"mask '{spec}' is unknown; known: center, left, right, top, bottom, random:P, "
+                          "or a PNG file whose white pixels mark the hole")
 
 
 def inpaint(model, images: torch.Tensor, known: torch.Tensor, iterations: int = 1,

@@ -12,19 +12,32 @@ from genlab.io import atomic_path
 from genlab.viz import save_image, to_uint8
 
 
-def parse_range_list(text: str, what: str = "seeds") -> list[int]:
-    """'0-63' -> [0..63]; '1,5,10-12' -> [1, 5, 10, 11, 12]."""
+MAX_SEED = 2**63 - 1      # torch.Generator.manual_seed takes 64-bit seeds
+MAX_LIST = 1_000_000      # numbers one list may name: a million images is already hours of sampling
+
+
+def parse_range_list(text: str, what: str = "seeds", limit: int = MAX_SEED, max_count: int = MAX_LIST) -> list[int]:
+    """'0-63' -> [0..63]; '1,5,10-12' -> [1, 5, 10, 11, 12]; numbers in 0-limit, at most max_count of them."""
     out: list[int] = []
     for part in str(text).split(","):
         part = part.strip()
-        m = re.fullmatch(r"(-?\d+)(?:-(\d+))?", part)
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
         if not m:
-            raise GenlabError(f"{what} '{text}' is not a list of numbers and ranges like 0-63,100")
+            raise GenlabError(f"{what} '{text}' is not a list of numbers >= 0 and ranges like 0-63,100")
         lo, hi = int(m.group(1)), int(m.group(2) if m.group(2) is not None else m.group(1))
         if hi < lo:
             raise GenlabError(f"{what} range '{part}' ends before it starts")
+        if hi > limit:
+            raise GenlabError(f"{what} '{part}' goes beyond {limit}, the largest allowed")
+        if len(out) + hi - lo + 1 > max_count:
+            raise GenlabError(f"{what} '{text}' names more than {max_count:,} numbers; ask for fewer")
         out.extend(range(lo, hi + 1))
     return out
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from '0-63' / '1,5,10-12': each in 0 to 2**63-1, at most a million."""
+    return parse_range_list(text, "seeds", MAX_SEED)
 
 
 def check_truncation(truncation: float | None) -> None:
@@ -69,6 +82,9 @@ def sample_seeds(model, seeds: list[int], labels: list[int] | None = None, batch
         label_tensor = torch.tensor([labels[i % len(labels)] for i in range(len(seeds))])
     device = next(model.parameters()).device
     guided = guidance is not None and guidance.active
+    check_truncation(truncation)
+    if truncation is not None and not hasattr(model, "guide"):
+        raise GenlabError(f"--truncation {truncation:g} applies to GAN runs; this model is a {type(model).__name__}")
     if guided and not hasattr(model, "guide"):
         raise GenlabError(f"discriminator guidance needs a GAN run; this model is a {type(model).__name__}")
     if guided:

@@ -103,6 +103,10 @@ def evaluate_sets(real_spec: str, fake_spec: str, protocols: str | list[str], *,
         fake_kwargs.update(resolution=resolution or _folder_shape(fake_kwargs["path"])[0],
                            channels=probe.channels)
     fake = load_dataset(fake_name, fake_kwargs.pop("split", "train"), data_dir=data_dir, **fake_kwargs)
+    if (fake.resolution, fake.channels) != (probe.resolution, probe.channels):
+        log.warning("the sets differ: real %s is %dpx with %d channel(s), fake %s %dpx with %d; the features "
+                    "see them resized to 299px RGB, so the distance also measures that difference",
+                    real_spec, probe.resolution, probe.channels, fake_spec, fake.resolution, fake.channels)
     num_fake = min(max(p.num_fake for p in protos), len(fake))
     return _evaluate(protos, fake_batches=iter_batches(fake.images[:num_fake], batch_size),
                      fake_count=num_fake,
@@ -113,15 +117,16 @@ def evaluate_sets(real_spec: str, fake_spec: str, protocols: str | list[str], *,
 def _folder_shape(path: str) -> tuple[int, int]:
     """(shorter side, 1 or 3 channels) of a folder's first image: FID should see images at their
     own size, not at the folder loader's 64 px default."""
-    from PIL import Image
-
     from ..data.folder import list_images
+    from ..data.images import read_image
 
+    if not Path(path).is_dir():
+        raise GenlabError(f"image folder '{path}' does not exist")
     files = list_images(Path(path))
     if not files:
         raise GenlabError(f"image folder '{path}' holds no images")
-    with Image.open(files[0]) as image:
-        return min(image.size), (1 if image.mode in ("1", "L", "LA", "I", "I;16", "F") else 3)
+    first = read_image(files[0])  # (C, H, W): C 1 for gray, 3 or 4 for colour
+    return min(first.shape[1:]), (1 if first.shape[0] == 1 else 3)
 
 
 def _evaluate(protos: list[Protocol], *, fake_batches: Iterator[torch.Tensor], fake_count: int,

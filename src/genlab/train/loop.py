@@ -19,13 +19,13 @@ import genlab
 from genlab.config import Config, config_to_yaml
 from genlab.data import load_dataset
 from genlab.errors import CheckpointError, ConfigError, TrainingError
-from genlab.io import read_json, write_json, write_text
+from genlab.io import check_output_dir, write_json, write_text
 from genlab.train import checkpoint as ckpt
 from genlab.train.batches import BatchOrder
 from genlab.train.distributed import (any_flag, average_gradients, barrier, broadcast_module, broadcast_object,
                                       check_batch, gather_tensors, init_from_env, mean_over_ranks)
 from genlab.train.logging import MetricsLogger
-from genlab.train.run import Run, build_model, load_run
+from genlab.train.run import Run, build_model, load_run, read_summary
 from genlab.viz import plot_curves, save_image
 
 log = logging.getLogger("genlab")
@@ -33,15 +33,41 @@ log = logging.getLogger("genlab")
 Evaluator = Callable[[torch.nn.Module, int], dict]
 
 
-def resolve_device(name: str) -> torch.device:
+def resolve_device(name: str, what: str = "train.device") -> torch.device:
+    """The torch.device `name` asks for (auto: CUDA when there is one); ConfigError naming `what` otherwise."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"train.device '{name}' was asked for, but no CUDA device is available; use cpu or auto")
+    if str(name).startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"{what} '{name}' was asked for, but no CUDA device is available; use cpu or auto")
     try:
-        return torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"train.device '{name}' is not a device; expected auto, cpu, cuda or cuda:N") from None
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise ConfigError(f"{what} '{name}' is not a device; expected auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ConfigError(f"{what} '{name}' does not exist; this machine has {torch.cuda.device_count()} CUDA device(s)")
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"{what} '{name}' is not supported; expected auto, cpu, cuda or cuda:N")
+    return device
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """fp16 needs CUDA (its grad scaler); checked before a run folder is created."""
+    if precision == "fp16" and device.type != "cuda":
+        raise ConfigError("train.precision 'fp16' needs a CUDA device; use bf16 or fp32 on the CPU")
+
+
+def check_batch_fits(batch_size: int, n: int, where: str) -> None:
+    """A batch must fit in the dataset (incomplete batches are dropped, so a larger one never comes)."""
+    if batch_size > n:
+        raise ConfigError(f"train.batch_size {batch_size} is larger than the dataset {where} ({n} images); "
+                          f"use at most {n}")
+
+
+def resume_run_dir(resume: str | Path) -> tuple[Path, Path]:
+    """(run folder, checkpoint folder) to continue from `resume`, a run folder or one of its checkpoints:
+    a run resumed from RUN/checkpoints/step_N continues RUN, never a new run inside the checkpoint."""
+    path = ckpt.resolve_checkpoint(resume)
+    return ckpt.run_dir_of(path), path
 
 
 def check_compile_layout(device_type: str, t) -> None:
@@ -55,7 +81,7 @@ def check_compile_layout(device_type: str, t) -> None:
 
 def new_run_dir(out: str | Path, name: str) -> Path:
     """runs/00007-NAME: one more than the highest number already there."""
-    out = Path(out)
+    out = check_output_dir(out, "train.out")
     out.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name[:5]) for p in out.iterdir() if p.name[:5].isdigit()]
     for i in range(max(numbers, default=-1) + 1, 100000):
@@ -108,6 +134,7 @@ class Trainer:
         self.config, self.evaluator, self.progress = config, evaluator, progress
         t = config.train
         self.device = resolve_device(t.device)
+        check_precision(t.precision, self.device)
         self.dist = init_from_env(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
@@ -115,6 +142,7 @@ class Trainer:
         d = config.data
         self.data = load_dataset(d.name, d.split, data_dir=d.data_dir, path=d.path,
                                  resolution=d.resolution, channels=d.channels, strict=d.strict)
+        check_batch_fits(t.batch_size, len(self.data), f"'{d.name}'")
         self.shape = {"channels": self.data.channels, "resolution": self.data.resolution,
                       "num_classes": self.data.num_classes}
         torch.manual_seed(t.seed)
@@ -135,19 +163,21 @@ class Trainer:
         if resume is None and run_dir is not None and ckpt.list_checkpoints(Path(run_dir) / "checkpoints"):
             resume = run_dir  # a fixed run folder that has checkpoints: continue it (torchrun restarts)
         if resume is not None:
-            self.run_dir = Path(resume)
-            self._restore(ckpt.resolve_checkpoint(resume))
+            self.run_dir, path = resume_run_dir(resume)
+            read_summary(self.run_dir)  # a damaged summary.json stops us now, not after the training
+            if self.dist.is_main:
+                _remove_stale_temps(self.run_dir)
+            self._restore(path)
         else:
             name = config.preset or f"{config.family}-{config.model.net}-{d.name}"
             if self.dist.is_main:
                 self.run_dir = Path(run_dir) if run_dir is not None else new_run_dir(t.out, name)
                 self.run_dir.mkdir(parents=True, exist_ok=True)
+                _remove_stale_temps(self.run_dir)
             self.run_dir = broadcast_object(getattr(self, "run_dir", None), self.dist)
         self.nets = self._wrap(self.model.trainable())
         self._after_step = getattr(self.model, "after_step", None)
         self.scaler = torch.amp.GradScaler("cuda") if t.precision == "fp16" and self.device.type == "cuda" else None
-        if t.precision == "fp16" and self.device.type != "cuda":
-            raise ConfigError("train.precision 'fp16' needs a CUDA device; use bf16 or fp32 on the CPU")
         g = torch.Generator().manual_seed(t.seed + 12345)
         self.fixed_z = self.model.prior(t.n_samples, generator=g)
         nc = getattr(self.model, "num_classes", 0)
@@ -292,6 +322,8 @@ class Trainer:
 
     def _restore(self, path: Path) -> None:
         meta, weights = ckpt.load_model_state(path)
+        ckpt.check_resume_fits(path, meta, self.config.to_dict())
+        ckpt.check_weights_fit(path, self.model, weights, allow_missing=())
         self.model.load_state_dict(weights)
         state, tensors = ckpt.load_train_state(path)
         for name, opt in self.optimizers.items():
@@ -410,14 +442,20 @@ class Trainer:
 
     def _summary(self, status: str, final: Path, records: list[dict]) -> dict:
         last = {k: v for r in records for k, v in r.items() if k.startswith(("loss", "d_", "elbo", "kl", "rec"))}
-        previous = read_json(self.run_dir / "summary.json") if (self.run_dir / "summary.json").is_file() else {}
+        previous = read_summary(self.run_dir)
+        kept = {k: v for k, v in previous.items() if k.startswith("metrics")}  # what `genlab eval` stored
         return {"status": status, "preset": self.config.preset, "family": self.config.family,
                 "step": self.step, "images_seen": self.images_seen,
                 "epochs": round(self.order.epochs_done, 4), "train_seconds": round(self.elapsed, 2),
                 "device": str(self.device), "precision": self.config.train.precision,
                 "final_losses": last, "checkpoint": str(final.relative_to(self.run_dir)),
                 "samples": "samples.png", "curves": "curves.png",
-                "metrics": previous.get("metrics", {}), "versions": versions()}
+                "metrics": {}, **kept, "versions": versions()}
+
+
+def _remove_stale_temps(run_dir: Path) -> None:
+    for p in ckpt.remove_stale_temps(run_dir):
+        log.info("removed %s, left by an interrupted write", p)
 
 
 def _rng_key(kind: str, rank: int, d) -> str:

@@ -1,6 +1,7 @@
 """A trained run: its folder, config and model, loaded from a checkpoint for sampling, eval and apps."""
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,10 +10,12 @@ import torch
 from torch import nn
 
 from genlab.config import Config, config_from_dict
-from genlab.errors import CheckpointError
-from genlab.io import read_json
+from genlab.errors import CheckpointError, ConfigError, GenlabError
+from genlab.io import read_json_file
 from genlab.models import FAMILIES
-from genlab.train.checkpoint import load_model_state, resolve_checkpoint
+from genlab.train.checkpoint import check_weights_fit, load_model_state, resolve_checkpoint, run_dir_of
+
+log = logging.getLogger("genlab")
 
 
 @dataclass
@@ -38,26 +41,62 @@ class Run:
 def build_model(config: Config, *, img_channels: int, img_resolution: int, num_classes: int = 0) -> nn.Module:
     """The family named by config.family, built for images of the given shape."""
     family = FAMILIES[config.family]
-    return family(config.model, img_channels=img_channels, img_resolution=img_resolution, num_classes=num_classes)
+    try:
+        return family(config.model, img_channels=img_channels, img_resolution=img_resolution,
+                      num_classes=num_classes)
+    except GenlabError:
+        raise
+    except (ValueError, TypeError, RuntimeError) as exc:  # e.g. a width that makes a layer of negative size
+        raise ConfigError(f"the {config.family} model cannot be built from model.{'/'.join(_set_fields(config))} "
+                          f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+
+
+def _set_fields(config: Config) -> list[str]:
+    return ["net", "net_args"] if hasattr(config.model, "net_args") else ["*"]
+
+
+def read_summary(run_dir: str | os.PathLike) -> dict:
+    """A run's summary.json ({} when it has none); CheckpointError when it is damaged."""
+    path = Path(run_dir) / "summary.json"
+    if not path.is_file():
+        return {}
+    try:
+        return read_json_file(path, "run summary", hint="delete it or restore it from a copy "
+                              "(training rewrites it at the end; eval results in it are lost)")
+    except GenlabError as exc:
+        raise CheckpointError(str(exc)) from None
+
+
+def config_from_checkpoint(ckpt: Path, meta: dict) -> Config:
+    """The Config saved in a checkpoint's config.json; CheckpointError naming the file when it is invalid."""
+    try:
+        return config_from_dict(meta["config"])
+    except ConfigError as exc:
+        raise CheckpointError(f"checkpoint file '{Path(ckpt) / 'config.json'}' holds an invalid config ({exc}); "
+                              "restore it, or use another checkpoint of the run") from None
 
 
 def load_run(path: str | os.PathLike, device: str | torch.device = "cpu") -> Run:
     """Load a run folder (its newest checkpoint) or a checkpoint folder, ready to sample."""
     ckpt = resolve_checkpoint(path)
     meta, weights = load_model_state(ckpt)
+    config = config_from_checkpoint(ckpt, meta)
+    shape = meta["data_shape"]
     try:
-        config = config_from_dict(meta["config"])
-        shape = meta["data_shape"]
-    except KeyError as exc:
-        raise CheckpointError(f"checkpoint '{ckpt}' config.json lacks {exc}") from None
-    model = build_model(config, img_channels=shape["channels"], img_resolution=shape["resolution"],
-                        num_classes=shape.get("num_classes", 0))
-    missing, unexpected = model.load_state_dict(weights, strict=False)
-    if unexpected or [k for k in missing if not k.startswith("ema.")]:
-        raise CheckpointError(f"checkpoint '{ckpt}' does not fit its config: missing {missing[:3]}, "
-                              f"unexpected {unexpected[:3]}")
+        model = build_model(config, img_channels=shape["channels"], img_resolution=shape["resolution"],
+                            num_classes=shape.get("num_classes", 0) or 0)
+    except ConfigError as exc:
+        raise CheckpointError(f"checkpoint file '{ckpt / 'config.json'}' describes a model that cannot be built "
+                              f"({exc}); restore it, or use another checkpoint") from None
+    check_weights_fit(ckpt, model, weights)
+    model.load_state_dict(weights, strict=False)
     model.to(device).eval()
-    run_dir = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt
-    summary_file = run_dir / "summary.json"
-    summary = read_json(summary_file) if summary_file.is_file() else {}
-    return Run(path=run_dir, config=config, model=model, step=meta.get("step", 0), checkpoint=ckpt, summary=summary)
+    run_dir = run_dir_of(ckpt)
+    try:
+        summary = read_summary(run_dir)
+    except CheckpointError as exc:  # the weights are fine: sampling need not fail for a damaged summary
+        log.warning("%s", exc)
+        summary = {}
+    step = meta.get("step", 0)
+    return Run(path=run_dir, config=config, model=model, step=step if isinstance(step, int) else 0,
+               checkpoint=ckpt, summary=summary)
