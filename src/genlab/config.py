@@ -32,6 +32,9 @@ class DataConfig:
     channels: int | None = None      # 1 (gray) or 3 (RGB); None keeps the data's channels
     strict: bool = False             # folder: fail on an unreadable image instead of skipping it
     binarize: str = "none"           # none | dynamic (Bernoulli pixels per batch) | fixed (drawn once)
+    patch_size: int | None = None    # train on random patches this many pixels square (images of any size)
+    degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, bicubic-x4, ... (see data/degradations.py)
+    workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
 
 
 @dataclass
@@ -196,6 +199,7 @@ def validate(cfg: Config) -> None:
     if cfg.data.binarize not in ("none", "dynamic", "fixed"):
         raise ConfigError(f"data.binarize '{cfg.data.binarize}' is unknown; known: dynamic, fixed, none")
     _validate_model_numbers(cfg.model)
+    _validate_data_sources(cfg.data)
     check = getattr(cfg.model, "validate", None)
     if check:
         check()
@@ -221,6 +225,24 @@ def _validate_model_numbers(model: Any) -> None:
         size = key in ("width", "hidden", "depth", "blocks") or key.endswith(("_width", "_dim", "_size"))
         if value < (1 if size else 0):
             raise ConfigError(f"model.net_args.{key} must be >= {1 if size else 0}, got {value}")
+def _validate_data_sources(d: DataConfig) -> None:
+    """data.patch_size, data.degradation and data.workers: how batches are made (data/sources.py)."""
+    from genlab.data.degradations import parse_degradation
+
+    if d.patch_size is not None and d.patch_size < 1:
+        raise ConfigError(f"data.patch_size must be a number of pixels >= 1 (or null), got {d.patch_size}")
+    if d.workers < 0:
+        raise ConfigError(f"data.workers must be >= 0, got {d.workers}")
+    if d.workers and d.name != "folder":
+        raise ConfigError(f"data.workers streams an image folder (data.name: folder), not '{d.name}'")
+    if (d.patch_size is not None or d.workers) and d.binarize != "none":
+        raise ConfigError(f"data.binarize '{d.binarize}' works on whole in-memory images; "
+                          "it cannot be combined with data.patch_size or data.workers")
+    if d.degradation is not None:
+        _, scale = parse_degradation(d.degradation)
+        if d.patch_size is not None and d.patch_size % scale:
+            raise ConfigError(f"data.patch_size {d.patch_size} is not a multiple of the scale {scale} of "
+                              f"data.degradation '{d.degradation}'")
 
 
 # ---------------------------------------------------------------------------------------------- casting

@@ -15,6 +15,7 @@ from torch import nn
 
 from genlab.config import load_config
 from genlab.models import FAMILIES
+from genlab.models.family import Family
 from genlab.models.gan import GAN
 from genlab.train.loop import train
 
@@ -25,7 +26,7 @@ class ToyConfig:
     lr: float = 0.5
 
 
-class Toy(nn.Module):
+class Toy(Family):
     Config = ToyConfig
 
     def __init__(self, cfg, *, img_channels, img_resolution, num_classes=0):
@@ -47,12 +48,12 @@ class Toy(nn.Module):
         update(loss, "ae")
         return {"loss": loss.item()}
 
-    def prior(self, n, generator=None):
+    def prior(self, n, generator=None, device=None):
         return torch.randn(n, 8, generator=generator)
 
     @torch.no_grad()
-    def generate(self, z, labels=None):
-        return self.dec(z).view(-1, *self.shape).clamp(-1, 1)
+    def preview(self, fixed):
+        return self.dec(fixed["z"]).view(-1, *self.shape).clamp(-1, 1)
 
 
 def main():

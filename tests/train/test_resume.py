@@ -57,3 +57,28 @@ def test_resume_into_an_lr_decay_equals_the_decayed_run_straight(tiny_overrides,
     for key in a:
         assert torch.equal(a[key], b[key]), key
     assert [r["lr_scale"] for r in resumed_records(resumed.path)[-3:]] == [1.0, 2 / 3, 1 / 3]
+
+
+def test_a_run_written_before_batch_sources_still_resumes_and_loads(tiny_overrides, tmp_path):
+    """Checkpoints from before data sources: no 'kind' in the data position, no data.patch_size /
+    degradation / workers in config.json. They resume exactly and load."""
+    import json
+
+    from genlab.train.run import load_run
+
+    straight = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=4", f"train.out={tmp_path}/a"]),
+                     progress=False)
+    first = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=2", f"train.out={tmp_path}/b"]),
+                  progress=False)
+    state_file, config_file = first.checkpoint / "train_state.json", first.checkpoint / "config.json"
+    state = json.loads(state_file.read_text())
+    assert state["data_position"].pop("kind") == "memory"
+    state_file.write_text(json.dumps(state))
+    meta = json.loads(config_file.read_text())
+    for key in ("patch_size", "degradation", "workers"):
+        del meta["config"]["data"][key]
+    config_file.write_text(json.dumps(meta))
+    assert load_run(first.path).step == 2
+    resumed = train(load_config("seed-dcgan-mnist", tiny_overrides + ["train.steps=4"]), resume=first.path,
+                    progress=False)
+    assert all(torch.equal(v, _weights(resumed)[k]) for k, v in _weights(straight).items())

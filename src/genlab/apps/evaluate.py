@@ -45,15 +45,20 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     Sample-quality protocols (fid10k, kid10k, pr10k, cls10k, ...) sample the model; likelihood and
     reconstruction protocols (elbo, nll5000, recon) run on the first `n` test images (all by default).
     """
-    from genlab.metrics.likelihood import LIKELIHOOD_PROTOCOLS
+    from genlab.metrics.protocols import parse_protocols
 
     names = check_metric_names(metrics)
     if n is not None and n < 1:
         raise GenlabError(f"--n must be >= 1, got {n}")
     if batch_size < 1:
         raise GenlabError(f"--batch-size must be >= 1, got {batch_size}")
-    likelihood = [m for m in names if m in LIKELIHOOD_PROTOCOLS]
-    quality = [m for m in names if m not in LIKELIHOOD_PROTOCOLS]
+    protos = parse_protocols(names)  # one table: each name says how it is measured (its kind)
+    likelihood = [p.name for p in protos if p.kind == "real"]
+    quality = [p.name for p in protos if p.kind == "samples"]
+    paired = [p.name for p in protos if p.kind == "paired"]
+    if paired:
+        raise GenlabError(f"{', '.join(paired)} compare outputs with targets; evaluate_run does not measure "
+                          "paired protocols yet (use genlab.metrics.evaluate_paired)")
     if save:  # a damaged summary.json stops us before the work, not after it
         read_summary(run_dir_of(resolve_checkpoint(path)))
     run = load_run(path, device=device)

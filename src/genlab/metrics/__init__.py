@@ -9,16 +9,17 @@ resized as StyleGAN3's FID tool does, so the numbers compare with published tabl
 way. See docs/metrics.md.
 """
 from .classifier import class_report, load_classifier
-from .evaluate import evaluate_model, evaluate_sets
+from .evaluate import evaluate_model, evaluate_paired, evaluate_sets
 from .features import RESIZE_MODES, FeatureExtractor, preprocess
 from .fid import FeatureStats, feature_stats, fid_from_features, frechet_distance
 from .inception import InceptionV3FID, build_network, extractor_hash
 from .kid import kernel_inception_distance
 from .precision_recall import density_coverage, prdc, precision_recall
-from .protocols import PROTOCOLS, Protocol, get_protocol, parse_protocols, reference_stats
+from .protocols import PROTOCOLS, Protocol, get_protocol, parse_protocols, protocols_of_kind, reference_stats
 
 __all__ = [
-    "evaluate_model", "evaluate_sets", "PROTOCOLS", "Protocol", "get_protocol", "parse_protocols",
+    "evaluate_model", "evaluate_paired", "evaluate_sets", "PROTOCOLS", "Protocol", "get_protocol",
+    "parse_protocols", "protocols_of_kind",
     "frechet_distance", "FeatureStats", "feature_stats", "fid_from_features",
     "kernel_inception_distance", "precision_recall", "density_coverage", "prdc",
     "FeatureExtractor", "preprocess", "RESIZE_MODES", "InceptionV3FID", "build_network",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import torch
 from tqdm.auto import tqdm
@@ -58,7 +58,7 @@ def evaluate_model(model, dataset_name: str, protocols: str | list[str], *, data
     """
     from ..data import load_dataset
 
-    protos = parse_protocols(protocols)
+    protos = parse_protocols(protocols, kind="samples")
     num_fake = max(p.num_fake for p in protos)
     num_classes = int(getattr(model, "num_classes", 0) or 0)
     labels = balanced_labels(num_fake, num_classes) if num_classes else None
@@ -82,7 +82,7 @@ def evaluate_sets(real_spec: str, fake_spec: str, protocols: str | list[str], *,
     """
     from ..data import load_dataset, parse_data_spec
 
-    protos = parse_protocols(protocols)
+    protos = parse_protocols(protocols, kind="samples")
     extractor = FeatureExtractor(resize, device=device, backend=backend)
     real_name, real_kwargs = parse_data_spec(real_spec)
     fake_name, fake_kwargs = parse_data_spec(fake_spec)
@@ -112,6 +112,16 @@ def evaluate_sets(real_spec: str, fake_spec: str, protocols: str | list[str], *,
                      fake_count=num_fake,
                      fake_labels=None if fake.labels is None else fake.labels[:num_fake],
                      real_name=real_name, load_real=load_real, extractor=extractor, data_dir=data_dir)
+
+
+def evaluate_paired(model, pairs: Iterable[dict[str, torch.Tensor]], protocols: str | list[str], *,
+                    progress: bool = False) -> dict[str, float]:
+    """The named "paired" protocols (e.g. psnr_y, ssim_y) of `model` on {"inputs", "targets"} batches;
+    `pairs` must be re-iterable (a list) when several protocols are asked for."""
+    results: dict[str, float] = {}
+    for p in parse_protocols(protocols, kind="paired"):
+        results.update(p.run(model, pairs, progress=progress))
+    return results
 
 
 def _folder_shape(path: str) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from ..errors import GenlabError
 from .image import reconstruction_metrics
+from .protocols import protocols_of_kind
 
 
 def _device(model) -> torch.device:
@@ -97,27 +98,21 @@ def reconstruction(model, images: torch.Tensor, labels: torch.Tensor | None = No
     return {key: value / len(images) for key, value in sums.items()}
 
 
-# name -> (what it measures, function); for the protocol table of `genlab eval` (real images: the test split)
-LIKELIHOOD_PROTOCOLS = {
-    "elbo": "negative test ELBO (nats/image binarized, bits/dim continuous), all test images",
-    "nll5000": "-log p(x) by the IWAE estimate, k=5000 (Burda et al. 2016), all test images",
-    "recon": "reconstruction MSE, PSNR (dB) and SSIM (Wang et al. 2004) of encode -> decode, all test images",
-}
+# name -> what it measures: the "real" protocols of the one table (protocols.PROTOCOLS)
+LIKELIHOOD_PROTOCOLS = {name: p.description for name, p in protocols_of_kind("real").items()}
 
 
 def evaluate_likelihood(model, images: torch.Tensor, labels: torch.Tensor | None, names: list[str], *,
                         progress: bool = False) -> dict[str, float | str]:
-    """The named likelihood / reconstruction protocols on real uint8 images: {"elbo": ..., "nll5000": ...,
-    "psnr": ..., ...}."""
-    unknown_names = [n for n in names if n not in LIKELIHOOD_PROTOCOLS]
+    """The named protocols of kind "real" (likelihood, reconstruction) on real uint8 images:
+    {"elbo": ..., "nll5000": ..., "psnr": ..., ...}, in the table's order."""
+    real = protocols_of_kind("real")
+    unknown_names = [n for n in names if n not in real]
     if unknown_names:
-        raise GenlabError(f"likelihood protocol '{unknown_names[0]}' is unknown; known: {', '.join(LIKELIHOOD_PROTOCOLS)}")
+        raise GenlabError(f"likelihood protocol '{unknown_names[0]}' is unknown; known: {', '.join(real)}")
     labels = labels if getattr(model, "num_classes", 0) else None
     out: dict[str, float | str] = {}
-    if "elbo" in names:
-        out.update(elbo_test(model, images, labels, progress=progress))
-    if "nll5000" in names:
-        out.update(nll_iwae(model, images, labels, k=5000, progress=progress))
-    if "recon" in names:
-        out.update(reconstruction(model, images, labels))
+    for name, p in real.items():
+        if name in names:
+            out.update(p.run(model, images, labels, progress=progress))
     return out

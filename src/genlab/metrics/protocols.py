@@ -5,6 +5,14 @@ always says how it was measured: `fid10k` = 10,000 generated vs the 10,000 test 
 2018), `fid50k_full` = 50,000 generated vs the whole training split (StyleGAN's `fid50k_full`).
 FID is biased upwards at small sample counts (Chong & Forsyth 2020), so the quick protocols are not
 comparable with fid10k.
+
+Every protocol `genlab eval` knows is one entry of PROTOCOLS, of one of three kinds:
+  "samples"  the model's samples against a real split (fid, kid, pr, cls): evaluate.evaluate_model runs
+             them together, one pass of the generated images through the feature extractor;
+  "real"     the model run on real images (likelihood, reconstruction): run(model, images, labels, *,
+             progress) -> results, images uint8 (N, C, H, W) of the test split, labels (N,) or None;
+  "paired"   the model's outputs for inputs against their targets (image-to-image models): run(model,
+             pairs, *, progress) -> results, pairs an iterable of {"inputs", "targets"} float batches.
 """
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -24,14 +33,35 @@ from .fid import FeatureStats
 log = logging.getLogger(__name__)
 
 
+KINDS = ("samples", "real", "paired")
+
+
 @dataclass(frozen=True)
 class Protocol:
+    """One named way of measuring a model; its results are keyed by the name (see evaluate.py)."""
     name: str
-    metric: str  # "fid" | "kid" | "pr" | "cls"
-    num_fake: int  # generated images
+    metric: str  # "fid" | "kid" | "pr" | "cls" (samples); "elbo" | "nll" | "recon" (real); ...
+    num_fake: int  # generated images (0 unless kind "samples")
     num_real: int | None  # real images from the split (the first ones); None = the whole split
     real_split: str  # "test" | "train"
     description: str
+    kind: str = "samples"  # samples | real | paired (see the module docstring)
+    run: Callable[..., dict] | None = None  # the measurement, for kinds real and paired
+
+
+def _elbo(model, images, labels, *, progress: bool = False) -> dict:
+    from .likelihood import elbo_test
+    return elbo_test(model, images, labels, progress=progress)
+
+
+def _nll5000(model, images, labels, *, progress: bool = False) -> dict:
+    from .likelihood import nll_iwae
+    return nll_iwae(model, images, labels, k=5000, progress=progress)
+
+
+def _recon(model, images, labels, *, progress: bool = False) -> dict:
+    from .likelihood import reconstruction
+    return reconstruction(model, images, labels)
 
 
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
@@ -51,6 +81,13 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
              "quick FID, 2k vs 2k test: biased upwards, not comparable with fid10k"),
     Protocol("fid1k", "fid", 1_000, 1_000, "test",
              "quick FID, 1k vs 1k test: biased upwards even more, not comparable with fid10k"),
+    Protocol("elbo", "elbo", 0, None, "test",
+             "negative test ELBO (nats/image binarized, bits/dim continuous), all test images", "real", _elbo),
+    Protocol("nll5000", "nll", 0, None, "test",
+             "-log p(x) by the IWAE estimate, k=5000 (Burda et al. 2016), all test images", "real", _nll5000),
+    Protocol("recon", "recon", 0, None, "test",
+             "reconstruction MSE, PSNR (dB) and SSIM (Wang et al. 2004) of encode -> decode, all test images",
+             "real", _recon),
 ]}
 
 
@@ -60,14 +97,28 @@ def get_protocol(name: str) -> Protocol:
     return PROTOCOLS[name]
 
 
-def parse_protocols(names: str | list[str]) -> list[Protocol]:
-    """'fid10k,kid10k' or ['fid10k', 'kid10k'] -> Protocols, checked, duplicates dropped."""
+def parse_protocols(names: str | list[str], kind: str | None = None) -> list[Protocol]:
+    """'fid10k,kid10k' or ['fid10k', 'kid10k'] -> Protocols, checked, duplicates dropped; with `kind`,
+    each must be of that kind."""
     if isinstance(names, str):
         names = [n for n in names.split(",")]
     names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if not names:
         raise GenlabError(f"no metric protocol given; known: {', '.join(PROTOCOLS)}")
-    return [get_protocol(n) for n in names]
+    protos = [get_protocol(n) for n in names]
+    for p in protos:
+        if kind is not None and p.kind != kind:
+            same = [q.name for q in PROTOCOLS.values() if q.kind == kind]
+            raise GenlabError(f"metric protocol '{p.name}' is a '{p.kind}' protocol; this evaluation takes "
+                              f"'{kind}' protocols: {', '.join(same)}")
+    return protos
+
+
+def protocols_of_kind(kind: str) -> dict[str, Protocol]:
+    """The entries of PROTOCOLS of one kind (samples, real, paired), in table order."""
+    if kind not in KINDS:
+        raise GenlabError(unknown("protocol kind", kind, KINDS))
+    return {n: p for n, p in PROTOCOLS.items() if p.kind == kind}
 
 
 @dataclass

@@ -20,7 +20,7 @@ from torch import nn
 
 from genlab.data.corrupt import parse_corruption
 from genlab.errors import ConfigError, unknown
-from genlab.models.family import init_family
+from genlab.models.family import EvalMode, Family, init_family
 from genlab.models.nets import NETS
 
 
@@ -85,8 +85,12 @@ class LatentSampling:
         """n images in [-1, 1], (n, C, H, W): decoded from latents drawn from the prior."""
         return self.generate(self.prior(n, generator), labels)
 
+    def preview(self, fixed: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The sample grid: the fixed latents (and labels) decoded."""
+        return self.generate(fixed["z"], fixed.get("labels"))
 
-class AE(LatentSampling, nn.Module):
+
+class AE(LatentSampling, Family):
     """Deterministic autoencoder (denoising when cfg.corruption is set)."""
 
     Config = AEConfig
@@ -154,16 +158,4 @@ class AE(LatentSampling, nn.Module):
             return self._mean_image(self.decoder(self.code_mean + self.code_var.sqrt() * z))
 
 
-
-class _EvalMode:
-    """Puts a module in eval mode for a block and restores its previous mode."""
-
-    def __init__(self, module: nn.Module):
-        self.module = module
-
-    def __enter__(self):
-        self.was_training = self.module.training
-        self.module.eval()
-
-    def __exit__(self, *exc):
-        self.module.train(self.was_training)
+_EvalMode = EvalMode  # the name vae.py imports

@@ -17,7 +17,7 @@ from torch import nn
 
 from genlab.errors import ConfigError, unknown
 from genlab.models.ema import ema_beta, update_ema
-from genlab.models.family import init_family
+from genlab.models.family import EvalMode, Family, init_family
 from genlab.models.guidance import Guidance, guided_latents
 from genlab.models.inversion import invert
 from genlab.data.transforms import random_translate
@@ -80,7 +80,7 @@ class GANConfig:
                               f"{self.latent_dim} and {self.n_critic}")
 
 
-class GAN(nn.Module):
+class GAN(Family):
     """Generator + discriminator trained against each other."""
 
     Config = GANConfig
@@ -260,14 +260,24 @@ class GAN(nn.Module):
         features = getattr(self.discriminator, "features", None) if feature_weight else None
         if feature_weight and features is None:
             raise ConfigError(f"net '{self.cfg.net}' exposes no discriminator features for a feature loss")
-        if features is not None:
-            self.discriminator.eval()
-        z, _ = invert(net, images, self.latent_dim, labels=labels, known=known, starts=starts, steps=steps,
-                      features=features, feature_weight=feature_weight)
+        # D's features in eval mode (dropout off) and frozen, both restored after: inversion moves z only
+        frozen = [(p, p.requires_grad) for p in self.discriminator.parameters()]
+        self.discriminator.requires_grad_(False)
+        try:
+            with EvalMode(self.discriminator):
+                z, _ = invert(net, images, self.latent_dim, labels=labels, known=known, starts=starts,
+                              steps=steps, features=features, feature_weight=feature_weight)
+        finally:
+            for p, requires in frozen:
+                p.requires_grad_(requires)
         return z
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.generate(z, labels)
+
+    def preview(self, fixed: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The sample grid: images of the fixed latents (and labels), from the EMA generator when there is one."""
+        return self.generate(fixed["z"], fixed.get("labels"))
 
 
 def truncated_normal(shape: tuple, truncation: float | None, generator: torch.Generator | None = None) -> torch.Tensor:

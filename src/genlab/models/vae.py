@@ -20,7 +20,7 @@ from torch import nn
 
 from genlab.errors import ConfigError
 from genlab.models.ae import LatentSampling, _EvalMode, autoencoder_nets
-from genlab.models.family import init_family
+from genlab.models.family import Family, init_family
 from genlab.models.likelihood import (bernoulli_log_likelihood, beta_schedule, gaussian_kl,
                                       gaussian_log_likelihood, iwae_bound, log_normal, log_standard_normal,
                                       reparameterize)
@@ -55,7 +55,7 @@ class VAEConfig:
             raise ConfigError("model.std must be > 0, model.beta and model.kl_warmup_steps >= 0")
 
 
-class VAE(LatentSampling, nn.Module):
+class VAE(LatentSampling, Family):
     """Gaussian encoder, Bernoulli or Gaussian decoder, standard normal prior."""
 
     Config = VAEConfig

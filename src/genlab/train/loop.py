@@ -1,5 +1,6 @@
-"""The one training loop. It drives any family through its small surface:
-`configure_optimizers()`, `train_step(batch, nets, update)`, `sample(...)`, and knows nothing else of it.
+"""The one training loop. It drives any family through the surface of models/family.py (`Family`):
+`trainable()`, `configure_optimizers()`, `train_step(batch, nets, update)`, `preview(fixed)` and the hooks,
+and takes its batches from a data source (data/sources.py); it knows nothing else of either.
 """
 from __future__ import annotations
 
@@ -17,11 +18,10 @@ from tqdm import tqdm
 
 import genlab
 from genlab.config import Config, config_to_yaml
-from genlab.data import load_dataset
+from genlab.data.sources import build_source, concat_batches
 from genlab.errors import CheckpointError, ConfigError, TrainingError
 from genlab.io import check_output_dir, write_json, write_text
 from genlab.train import checkpoint as ckpt
-from genlab.train.batches import BatchOrder
 from genlab.train.distributed import (any_flag, average_gradients, barrier, broadcast_module, broadcast_object,
                                       check_batch, gather_tensors, init_from_env, mean_over_ranks)
 from genlab.train.logging import MetricsLogger
@@ -54,13 +54,6 @@ def check_precision(precision: str, device: torch.device) -> None:
     """fp16 needs CUDA (its grad scaler); checked before a run folder is created."""
     if precision == "fp16" and device.type != "cuda":
         raise ConfigError("train.precision 'fp16' needs a CUDA device; use bf16 or fp32 on the CPU")
-
-
-def check_batch_fits(batch_size: int, n: int, where: str) -> None:
-    """A batch must fit in the dataset (incomplete batches are dropped, so a larger one never comes)."""
-    if batch_size > n:
-        raise ConfigError(f"train.batch_size {batch_size} is larger than the dataset {where} ({n} images); "
-                          f"use at most {n}")
 
 
 def resume_run_dir(resume: str | Path) -> tuple[Path, Path]:
@@ -140,26 +133,17 @@ class Trainer:
             self.device = torch.device("cuda", self.dist.local_rank)
         self.local_batch = check_batch(t.batch_size, self.dist)
         d = config.data
-        self.data = load_dataset(d.name, d.split, data_dir=d.data_dir, path=d.path,
-                                 resolution=d.resolution, channels=d.channels, strict=d.strict)
-        check_batch_fits(t.batch_size, len(self.data), f"'{d.name}'")
-        self.shape = {"channels": self.data.channels, "resolution": self.data.resolution,
-                      "num_classes": self.data.num_classes}
+        # batches are made on the data side, on the CPU, and moved to the device one step at a time
+        self.source = build_source(d, batch_size=t.batch_size, seed=t.seed, rank=self.dist.rank, world=self.dist.world)
+        self.shape = self.source.shape
         torch.manual_seed(t.seed)
-        self.model = build_model(config, img_channels=self.data.channels, img_resolution=self.data.resolution,
-                                 num_classes=self.data.num_classes).to(self.device)
+        self.model = build_model(config, **self.source.interface).to(self.device)
         broadcast_module(self.model, self.dist)  # identical initial weights on every rank
         if self.dist.enabled:  # each rank draws its own noise and dropout masks
             torch.manual_seed(t.seed + 1_000_003 * self.dist.rank)
         self.optimizers = self.model.configure_optimizers()
         self.base_lrs = {name: [g["lr"] for g in opt.param_groups] for name, opt in self.optimizers.items()}
-        self.order = BatchOrder(len(self.data), t.batch_size, t.seed)
         self.step, self.images_seen, self.elapsed = 0, 0, 0.0
-        self.images = self.data.images.to(self.device)
-        self.labels = self.data.labels.to(self.device) if self.data.labels is not None else None
-        if config.data.binarize == "fixed":
-            g = torch.Generator().manual_seed(t.seed)
-            self.images = (torch.bernoulli(self.data.images.float() / 255, generator=g) * 255).to(torch.uint8).to(self.device)
         if resume is None and run_dir is not None and ckpt.list_checkpoints(Path(run_dir) / "checkpoints"):
             resume = run_dir  # a fixed run folder that has checkpoints: continue it (torchrun restarts)
         if resume is not None:
@@ -176,12 +160,10 @@ class Trainer:
                 _remove_stale_temps(self.run_dir)
             self.run_dir = broadcast_object(getattr(self, "run_dir", None), self.dist)
         self.nets = self._wrap(self.model.trainable())
-        self._after_step = getattr(self.model, "after_step", None)
         self.scaler = torch.amp.GradScaler("cuda") if t.precision == "fp16" and self.device.type == "cuda" else None
+        # what every sample grid of the run shows: fixed once (for generators, z from this seed)
         g = torch.Generator().manual_seed(t.seed + 12345)
-        self.fixed_z = self.model.prior(t.n_samples, generator=g)
-        nc = getattr(self.model, "num_classes", 0)
-        self.fixed_labels = (torch.arange(t.n_samples) % nc).to(self.device) if nc else None
+        self.fixed = self.model.preview_inputs(self._to_device(self.source.preview_batch(t.n_samples)), g)
 
     # -- pieces ---------------------------------------------------------------------------------------
     def _wrap(self, nets: dict) -> dict:
@@ -206,17 +188,16 @@ class Trainer:
             nets = {k: torch.compile(v) for k, v in nets.items()}
         return nets
 
+    def _to_device(self, batch: dict) -> dict:
+        non_blocking = self.device.type == "cuda"
+        batch = {k: v.to(self.device, non_blocking=non_blocking) for k, v in batch.items()}
+        if self.config.train.channels_last:
+            batch = {k: v.contiguous(memory_format=torch.channels_last) if v.ndim == 4 else v for k, v in batch.items()}
+        return batch
+
     def _batch(self) -> dict:
         # the family may take several real batches per step (a fresh one for each of n_critic D updates)
-        k = getattr(self.model, "batches_per_step", 1)
-        idx = torch.cat([self.order.next()[self.dist.rank::self.dist.world] for _ in range(k)]).to(self.device)
-        x = self.images[idx].float()
-        if self.config.data.binarize == "dynamic":  # Burda et al. 2016: fresh Bernoulli pixels every time
-            x = torch.bernoulli(x / 255) * 255
-        x = x / 127.5 - 1  # (B, C, H, W) in [-1, 1]
-        if self.config.train.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        return {"images": x, "labels": self.labels[idx] if self.labels is not None else None}
+        return self._to_device(concat_batches([self.source.next() for _ in range(self.model.batches_per_step)]))
 
     def _update(self, loss: torch.Tensor, name: str) -> None:
         opt = self.optimizers[name]
@@ -261,7 +242,7 @@ class Trainer:
         t = self.config.train
         if t.steps is not None and self.step >= t.steps:
             return True
-        if t.epochs is not None and self.order.epochs_done >= t.epochs:
+        if t.epochs is not None and self.source.epochs_done >= t.epochs:
             return True
         return t.minutes is not None and self.elapsed + time.perf_counter() - self._clock >= t.minutes * 60
 
@@ -276,7 +257,7 @@ class Trainer:
 
     @property
     def steps_per_epoch(self) -> float:
-        return self.order.batches_per_epoch / getattr(self.model, "batches_per_step", 1)
+        return self.source.batches_per_epoch / self.model.batches_per_step
 
     def lr_scale(self, step: int) -> float:
         """The factor on every base learning rate for the update after `step` updates: 1, then linearly down
@@ -312,7 +293,7 @@ class Trainer:
         if self.scaler is not None:
             opt_meta["_scaler"] = self.scaler.state_dict()
         state = {"step": self.step, "images_seen": self.images_seen, "elapsed_s": self.elapsed, "world_size": self.dist.world,
-                 "data_position": self.order.state(), "optimizers": opt_meta, "versions": versions()}
+                 "data_position": self.source.state(), "optimizers": opt_meta, "versions": versions()}
         config = {"config": self.config.to_dict(), "data_shape": self.shape, "step": self.step,
                   "versions": versions()}
         path = ckpt.save_checkpoint(self.run_dir / "checkpoints", self.step, model_state=self.model.state_dict(),
@@ -328,7 +309,7 @@ class Trainer:
         state, tensors = ckpt.load_train_state(path)
         for name, opt in self.optimizers.items():
             ckpt.optimizer_from_flat(name, opt, state["optimizers"][name], tensors)
-        self.order.load_state(state["data_position"])
+        self.source.load_state(state["data_position"])
         self.step, self.images_seen, self.elapsed = state["step"], state["images_seen"], state["elapsed_s"]
         saved_world = state.get("world_size", 1)
         if saved_world != self.dist.world:
@@ -367,19 +348,17 @@ class Trainer:
                                 "no known end to decay towards; set train.steps or train.epochs", t.lr_decay_epochs)
                 while not done:
                     lr_scale = self._set_lr()
-                    if hasattr(self.model, "set_epoch"):  # schedules in epochs (GAN top-k)
-                        self.model.set_epoch(self.order.epochs_done)
+                    self.model.set_epoch(self.source.epochs_done)  # schedules in epochs (GAN top-k)
                     batch = self._batch()
                     with self._autocast():
                         losses = self.model.train_step(batch, self.nets, self._update)
                     self.step += 1
-                    step_images = t.batch_size * getattr(self.model, "batches_per_step", 1)  # global, all ranks
+                    step_images = t.batch_size * self.model.batches_per_step  # global, all ranks
                     self.images_seen += step_images
                     if self.dist.enabled:
                         for net in self.model.trainable().values():
                             broadcast_module(net, self.dist, buffers_only=True)
-                    if self._after_step is not None:  # e.g. the EMA of the generator
-                        self._after_step(self.images_seen, step_images)
+                    self.model.after_step(self.images_seen, step_images)  # e.g. the EMA of the generator
                     interval_images += step_images
                     bad = next(((k, v) for k, v in losses.items() if not math.isfinite(v)), None)
                     stop_now, nan_seen, done = any_flag([stop.requested, bad is not None, self._limit_reached()],
@@ -397,7 +376,7 @@ class Trainer:
                         now = time.perf_counter()
                         rate = interval_images / max(now - interval_start, 1e-9)
                         means = mean_over_ranks({k: v / count for k, v in sums.items()}, self.dist, self.device)
-                        record = {"step": self.step, "images": self.images_seen, "epoch": round(self.order.epochs_done, 4),
+                        record = {"step": self.step, "images": self.images_seen, "epoch": round(self.source.epochs_done, 4),
                                   "time": round(self.elapsed + now - self._clock, 3), "img_per_s": round(rate, 2), **means}
                         if main:
                             logger.log(record)
@@ -419,6 +398,7 @@ class Trainer:
                         break
         finally:
             bar.close()
+            self.source.close()
             if logger is not None:
                 logger.close()
         self._tick()
@@ -435,7 +415,7 @@ class Trainer:
                    summary=summary)
 
     def _write_samples(self) -> Path:
-        images = self.model.generate(self.fixed_z, self.fixed_labels)
+        images = self.model.preview(self.fixed)
         path = save_image(images, self.run_dir / "samples" / f"step_{self.step:06d}.png")
         save_image(images, self.run_dir / "samples.png")
         return path
@@ -446,7 +426,7 @@ class Trainer:
         kept = {k: v for k, v in previous.items() if k.startswith("metrics")}  # what `genlab eval` stored
         return {"status": status, "preset": self.config.preset, "family": self.config.family,
                 "step": self.step, "images_seen": self.images_seen,
-                "epochs": round(self.order.epochs_done, 4), "train_seconds": round(self.elapsed, 2),
+                "epochs": round(self.source.epochs_done, 4), "train_seconds": round(self.elapsed, 2),
                 "device": str(self.device), "precision": self.config.train.precision,
                 "final_losses": last, "checkpoint": str(final.relative_to(self.run_dir)),
                 "samples": "samples.png", "curves": "curves.png",
