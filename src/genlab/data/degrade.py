@@ -113,7 +113,8 @@ def realistic_degrade(targets: torch.Tensor, scale: int, generator: torch.Genera
     """Float [-1, 1] (B, C, H, W) -> (B, C, H/scale, W/scale) by blur, resize, noise, JPEG, applied twice.
 
     A small version of Real-ESRGAN's second-order pipeline (Wang et al. 2021); every random choice comes
-    from `generator`, so a generator in the same state gives the same inputs. One draw per batch.
+    from `generator`, so a generator in the same state gives the same inputs (None: a fixed seed, 0).
+    The kernel, scales and qualities are drawn once per batch; the noise per pixel.
     """
     _check(targets, scale)
     g = generator if generator is not None else torch.Generator().manual_seed(0)
@@ -122,7 +123,7 @@ def realistic_degrade(targets: torch.Tensor, scale: int, generator: torch.Genera
     # first order: blur, random resize, noise, JPEG
     x = _blur(x, g, 3.0)
     s1 = _uniform(g, 0.5, 1.2)
-    x = _resize(x, g, (max(1, round(h * s1 / 2)) * 2 // 2, max(1, round(w * s1 / 2)) * 2 // 2))
+    x = _resize(x, g, (max(1, round(h * s1)), max(1, round(w * s1))))
     x = _noise(x, g, 25)
     x = _jpeg(x, g, 30, 95)
     # second order: lighter blur, resize, noise, then to the final size and JPEG
