@@ -323,13 +323,23 @@ def cmd_presets(args) -> int:
 
 def cmd_data(args) -> int:
     from genlab import data
+    from genlab.data import photos
 
     if args.action == "list":
         rows = {name: data.DESCRIPTIONS[name] for name in data.DATASETS}
+        rows.update(photos.DESCRIPTIONS)  # image collections: photos of any size, not square ImageDatasets
         _emit(args, rows, "\n".join(f"{k:16s} {v}" for k, v in rows.items()))
         return 0
     if not args.name:
-        raise GenlabError(f"`genlab data {args.action}` needs a dataset name; known: {', '.join(data.DATASETS)}")
+        known = ", ".join((*data.DATASETS, *photos.COLLECTIONS))
+        raise GenlabError(f"`genlab data {args.action}` needs a dataset name; known: {known}")
+    if args.name in photos.COLLECTIONS:
+        info = photos.collection_info(args.name)
+        if args.action == "fetch":
+            info["cache"] = str(photos.collection_dir(args.name))
+            info["files"] = photos.collection_files(args.name)
+        _emit(args, info, _format_collection_info(info))
+        return 0
     from genlab.data import parse_data_spec
 
     name, kwargs = args.name, {}
@@ -342,6 +352,17 @@ def cmd_data(args) -> int:
                                  path=kwargs.get("path"))
     _emit(args, info, _format_data_info(info))
     return 0
+
+
+def _format_collection_info(info: dict) -> str:
+    lines = [f"image collection: {info['name']}: {info['description']}"]
+    if info.get("cache"):
+        lines.append(f"cache:   {info['cache']}")
+    for path, digest in (info.get("files") or {}).items():
+        lines.append(f"  {Path(path).name:24s} sha256 {digest}")
+    lines.append(f"{info['images']} RGB images, {info['megapixels']} megapixels, from {', '.join(info['sources'])}")
+    lines.extend(f"  {name:24s} {size}" for name, size in info["sizes"].items())
+    return "\n".join(lines)
 
 
 def _format_data_info(info: dict) -> str:
@@ -528,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = _parser(sub, "data", "List datasets, show one, or fetch it into the cache.",
                 "  genlab data list\n  genlab data info mnist\n  genlab data fetch mnist\n"
-                "  genlab data info fashion-mnist --data-dir ~/datasets/fashion")
+                "  genlab data info fashion-mnist --data-dir ~/datasets/fashion\n  genlab data fetch photos")
     d.add_argument("action", choices=["list", "info", "fetch"])
     d.add_argument("name", nargs="?")
     d.add_argument("--data-dir", help="folder with IDX files instead of the cache")

