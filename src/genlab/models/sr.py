@@ -72,9 +72,14 @@ class SR(nn.Module):
     batches_per_step = 1
     num_classes = 0
 
-    def __init__(self, cfg: SRConfig, *, img_channels: int, feature_net: Callable | None = None):
-        super().__init__()
+    min_input_size = 8  # low-res pixels; below this the nets' zero padding dominates the output
+
+    def __init__(self, cfg: SRConfig, *, img_channels: int, img_resolution: int | None = None,
+                 num_classes: int = 0, feature_net: Callable | None = None):
+        super().__init__()  # img_resolution: the patch size, unused (any size goes through the nets)
         cfg.validate()
+        if num_classes:
+            raise ConfigError(f"super-resolution is unconditional; the data has {num_classes} classes")
         self.cfg, self.scale, self.img_channels = cfg, cfg.scale, img_channels
         try:
             self.upscaler = NETS[cfg.net]["upscaler"](img_channels=img_channels, scale=cfg.scale,
