@@ -158,11 +158,15 @@ def test_init_from_starts_the_gan_stage_from_the_psnr_stage(tmp_path):
     psnr = make("rrdb", 4, ema=1.0)
     psnr.after_step(100, 4)
     save_file(psnr.state_dict(), tmp_path / "model.safetensors")
-    gan = make("rrdb", 4, seed=3, gan_weight=0.1, init_from=str(tmp_path / "model.safetensors"))
+    gan = make("rrdb", 4, seed=3, gan_weight=0.1, init_from=str(tmp_path))  # a checkpoint folder
     x = pair(4)["inputs"]
+    assert not torch.equal(gan.upscale(x), psnr.upscale(x))  # building alone does not read init_from
+    gan.configure_optimizers()  # the start of training
     assert torch.equal(gan.upscale(x), psnr.upscale(x))  # the EMA weights were taken
     with pytest.raises(ConfigError, match="does not hold"):
-        make("rrdb", 2, init_from=str(tmp_path / "model.safetensors"))
+        make("rrdb", 2, init_from=str(tmp_path / "model.safetensors")).configure_optimizers()
+    with pytest.raises(ConfigError, match="not a checkpoint folder"):
+        make("rrdb", 4, init_from=str(tmp_path / "missing")).configure_optimizers()
 
 
 def test_preview_rows_are_input_output_target():

@@ -7,7 +7,8 @@ feature net: pass `feature_net` (a callable x -> dict of named activations, e.g.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -34,13 +35,13 @@ class SRConfig:
     gan_weight: float = 0.0           # adversarial weight; 0: PSNR-oriented stage, no discriminator
     gan_loss: str = "relativistic"    # relativistic (average, ESRGAN) or hinge
     perceptual_weight: float = 0.0    # weight of the feature loss (needs a feature net)
-    perceptual_layers: tuple[str, ...] = ("conv5_4",)  # feature-net layers compared (ESRGAN: before ReLU)
+    perceptual_layers: list[str] = field(default_factory=lambda: ["conv5_4"])  # feature-net layers compared
     d_net: str = "patch"              # discriminator of the GAN stage
     d_width: int = 32                 # discriminator channels
     d_depth: int = 3                  # discriminator stride-2 convs
     spectral_norm: bool = True        # spectral norm in the discriminator
     ema: float = 0.0                  # EMA of the upscaler, half-life in thousands of images (0: none)
-    init_from: str | None = None      # model.safetensors of a PSNR-stage run to start the upscaler from
+    init_from: str | None = None      # PSNR-stage checkpoint folder (or its model.safetensors) to start from
 
     def validate(self) -> None:
         if self.net not in NETS or "upscaler" not in NETS[self.net]:
@@ -87,8 +88,6 @@ class SR(nn.Module):
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"net '{cfg.net}' cannot be built with width {cfg.width}, depth {cfg.depth}: "
                               f"{exc}") from None
-        if cfg.init_from:
-            self._init_from(cfg.init_from)
         self.discriminator = None
         if cfg.gan_weight > 0:
             self.discriminator = NETS[cfg.d_net]["discriminator"](
@@ -102,7 +101,10 @@ class SR(nn.Module):
 
     def _init_from(self, path: str) -> None:
         """Start from a PSNR-stage upscaler: its raw weights (upscaler.*; ema.* preferred when present)."""
-        state = load_file(path)
+        file = Path(path) / "model.safetensors" if Path(path).is_dir() else Path(path)
+        if not file.is_file():
+            raise ConfigError(f"model.init_from '{path}' is not a checkpoint folder or model.safetensors file")
+        state = load_file(file)
         prefix = "ema." if any(k.startswith("ema.") for k in state) else "upscaler."
         weights = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
         try:
@@ -120,7 +122,12 @@ class SR(nn.Module):
         return nets
 
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        """Adam for the upscaler ("g") and, in the GAN stage, the discriminator ("d")."""
+        """Adam for the upscaler ("g") and, in the GAN stage, the discriminator ("d").
+
+        Training starts here, so cfg.init_from is loaded here rather than in __init__: a run loaded later
+        for sampling (its own weights) must not need the PSNR-stage checkpoint it once started from."""
+        if self.cfg.init_from:
+            self._init_from(self.cfg.init_from)
         adam = dict(lr=self.cfg.lr, betas=tuple(self.cfg.betas))
         opts = {"g": torch.optim.Adam(self.upscaler.parameters(), **adam)} if any(
             True for _ in self.upscaler.parameters()) else {}
