@@ -115,10 +115,17 @@ def test_gan_stage_step_moves_both_nets(gan_loss):
     assert all(p.requires_grad for p in model.discriminator.parameters())
 
 
-def test_psnr_stage_has_no_discriminator_and_perceptual_needs_a_feature_net():
+def test_psnr_stage_has_no_discriminator():
     assert make("edsr", 2).discriminator is None and set(make().configure_optimizers()) == {"g"}
-    with pytest.raises(ConfigError, match="feature net"):
-        SR(SRConfig(net="edsr", perceptual_weight=1.0, **TINY["edsr"]), img_channels=3)
+    assert "loss_d" not in make().train_step(pair(2), make().trainable(), updater(make()))
+
+
+def test_perceptual_loss_compares_the_feature_nets_activations():
+    model = make("edsr", 2, perceptual_weight=1.0)
+    a, b = pair(2, seed=1)["targets"], pair(2, seed=2)["targets"]
+    net = model._features[0]
+    expected = (net(a)["conv5_4"] - net(b)["conv5_4"]).abs().mean()
+    assert torch.allclose(model.perceptual_loss(a, b), expected) and model.perceptual_loss(a, a) == 0
 
 
 def test_upscale_uses_ema_weights():

@@ -1,8 +1,9 @@
 """Super-resolution: an upscaler trained with L1/L2 (PSNR stage), then optionally against a patch
 discriminator with a perceptual loss (GAN stage, SRGAN/ESRGAN: Ledig et al. 2017, Wang et al. 2018).
 
-Batches are {"inputs": (B, C, h, w), "targets": (B, C, h*s, w*s)} in [-1, 1]. The perceptual loss needs a
-feature net: pass `feature_net` (a callable x -> dict of named activations, e.g. genlab's VGG19).
+Batches are {"inputs": (B, C, h, w), "targets": (B, C, h*s, w*s)} in [-1, 1]. The perceptual loss compares
+activations of a fixed feature net: `feature_net` (a callable (x, layers=...) -> {layer: activation}),
+genlab's VGG19 unless one is passed.
 """
 from __future__ import annotations
 
@@ -92,9 +93,8 @@ class SR(nn.Module):
         if cfg.gan_weight > 0:
             self.discriminator = NETS[cfg.d_net]["discriminator"](
                 img_channels=img_channels, width=cfg.d_width, depth=cfg.d_depth, spectral_norm=cfg.spectral_norm)
-        if cfg.perceptual_weight > 0 and feature_net is None:
-            raise ConfigError("model.perceptual_weight > 0 needs a feature net (genlab's VGG19)")
-        # kept out of the state dict: the feature net is fixed, loaded from its own weights
+        # kept out of the state dict (a list hides it from nn.Module): the feature net is fixed and loads
+        # from its own weights, on first use, so building a model to sample never fetches VGG19
         self._features = [feature_net] if feature_net is not None else []
         self.ema = copy.deepcopy(self.upscaler).requires_grad_(False) if cfg.ema > 0 else None
         self.epoch = 0.0
@@ -145,7 +145,14 @@ class SR(nn.Module):
 
     def perceptual_loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """L1 between feature-net activations of output and target at cfg.perceptual_layers."""
-        net = self._features[0]
+        if not self._features:
+            try:
+                from genlab.models.pretrained import load_vgg19
+            except ImportError:
+                raise ConfigError("model.perceptual_weight > 0 needs genlab's VGG19 "
+                                  "(genlab.models.pretrained), which this install lacks") from None
+            self._features.append(load_vgg19().requires_grad_(False).eval())
+        net = self._features[0].to(output.device)
         layers = tuple(self.cfg.perceptual_layers)
         out_f = net(output, layers=layers)
         with torch.no_grad():
