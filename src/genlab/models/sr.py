@@ -48,6 +48,8 @@ class SRConfig:
         if self.net not in NETS or "upscaler" not in NETS[self.net]:
             known = ", ".join(k for k, v in NETS.items() if "upscaler" in v)
             raise ConfigError(f"model.net '{self.net}' is not an upscaler; expected one of {known}")
+        if self.gan_weight > 0 and self.d_net != "patch":
+            raise ConfigError(f"model.d_net '{self.d_net}' is unknown; known: patch")
         if self.scale not in (2, 3, 4):
             raise ConfigError(f"model.scale must be 2, 3 or 4, got {self.scale}")
         if self.loss not in ("l1", "l2"):
