@@ -12,6 +12,12 @@ NUM_CLASSES = 10  # MNIST and Fashion-MNIST; a folder preset is unconditional an
 def test_preset_builds_and_samples(name):
     cfg = load_config(name)
     assert cfg.preset == name and cfg.description
+    if cfg.family == "sr":  # paired: upscales instead of sampling
+        model = build_model(cfg, img_channels=3, img_resolution=cfg.data.patch_size).eval()
+        s = cfg.model.scale
+        assert cfg.data.degradation == f"bicubic-x{s}" and cfg.data.patch_size % s == 0
+        assert model.upscale(torch.zeros(2, 3, 12, 10)).shape == (2, 3, 12 * s, 10 * s)
+        return
     channels, resolution = cfg.data.channels or 1, cfg.data.resolution or 28
     conditional = getattr(cfg.model, "conditional", False)
     model = build_model(cfg, img_channels=channels, img_resolution=resolution,

@@ -194,3 +194,58 @@ def test_conditional_gan_trains_and_samples_labels(net, loss):
 def test_unbuildable_nets_are_config_errors(net, res, args, match):
     with pytest.raises(ConfigError, match=match):
         GAN(GANConfig(net=net, net_args=args), img_channels=1, img_resolution=res)
+
+
+# ---------------------------------------------------------------------------- super-resolution nets
+
+UPSCALERS = [name for name, pair in NETS.items() if "upscaler" in pair]
+SR_TINY = {"srcnn": {"width": 8, "depth": 3}}  # others: width 8, depth 1
+
+
+def build_upscaler(name, scale, seed=0):
+    torch.manual_seed(seed)
+    return NETS[name]["upscaler"](img_channels=3, scale=scale, **SR_TINY.get(name, {"width": 8, "depth": 1}))
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+@pytest.mark.parametrize("name", UPSCALERS)
+def test_upscaler_step_moves_every_weight_eval_moves_none_and_save_load_is_equal(name, scale, tmp_path):
+    net = build_upscaler(name, scale)
+    x = torch.rand(BATCH, 3, 9, 7, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    params = list(net.parameters())
+    if params:  # the bicubic and unsharp baselines have none
+        opt = torch.optim.Adam(params, lr=1e-3)
+        before = [p.detach().clone() for p in params]
+        net(x).square().mean().backward()
+        opt.step()
+        still = [n for (n, p), b in zip(net.named_parameters(), before) if torch.equal(p, b)]
+        assert not still, f"parameters not updated: {still}"
+    net.eval()
+    state = snapshot(net)
+    with torch.no_grad():
+        out = net(x)
+        one_by_one = torch.cat([net(x[i:i + 1]) for i in range(BATCH)])
+    assert out.shape == (BATCH, 3, 9 * scale, 7 * scale) and torch.isfinite(out).all()
+    torch.testing.assert_close(out, one_by_one, atol=1e-5, rtol=0)
+    assert all(torch.equal(a, b) for a, b in zip(state[0].values(), snapshot(net)[0].values()))
+    save_file(net.state_dict(), tmp_path / "net.safetensors")
+    again = build_upscaler(name, scale, seed=1)
+    again.load_state_dict(load_file(tmp_path / "net.safetensors"))
+    with torch.no_grad():
+        assert torch.equal(again.eval()(x), out)
+
+
+@pytest.mark.parametrize("spectral_norm", [True, False])
+def test_patch_discriminator_gives_a_logit_per_patch_and_save_load_is_equal(spectral_norm, tmp_path):
+    torch.manual_seed(0)
+    D = NETS["patch"]["discriminator"](img_channels=3, width=8, depth=3, spectral_norm=spectral_norm)
+    x = torch.rand(BATCH, 3, 48, 40) * 2 - 1
+    with torch.no_grad():
+        D(x)  # a train-mode pass moves the power-iteration vectors
+    assert D(x).shape == (BATCH, 6, 5)  # three stride-2 convs: /8
+    save_file(D.state_dict(), tmp_path / "d.safetensors")
+    torch.manual_seed(1)
+    D2 = NETS["patch"]["discriminator"](img_channels=3, width=8, depth=3, spectral_norm=spectral_norm)
+    D2.load_state_dict(load_file(tmp_path / "d.safetensors"))
+    with torch.no_grad():
+        assert torch.equal(D.eval()(x), D2.eval()(x))

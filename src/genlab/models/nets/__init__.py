@@ -1,14 +1,20 @@
 """Architectures: plain nn.Modules with keyword-only arguments and no training logic.
 
 NETS maps a net name to the modules a family builds from it: a GAN takes a "generator" and a
-"discriminator"; an autoencoder an "encoder" and a "decoder". Interface arguments (img_channels,
-img_resolution, num_classes, latent_dim) come from the data and family; the rest from `net_args`.
+"discriminator"; an autoencoder an "encoder" and a "decoder"; super-resolution an "upscaler" (its GAN
+stage adds the "discriminator" of "patch"). Interface arguments (img_channels, img_resolution,
+num_classes, latent_dim, scale) come from the data and family; the rest from `net_args` (GAN, AE) or
+the family config's width/depth (SR).
 """
 from genlab.models.nets.conv_ae import ConvDecoder, ConvEncoder
 from genlab.models.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from genlab.models.nets.edsr import EDSR
 from genlab.models.nets.mlp import MLPDecoder, MLPEncoder
+from genlab.models.nets.patch_disc import PatchDiscriminator
 from genlab.models.nets.resnet import ResNetDiscriminator, ResNetGenerator
+from genlab.models.nets.rrdb import RRDBNet
 from genlab.models.nets.seed_dcgan import SeedDiscriminator, SeedGenerator
+from genlab.models.nets.srcnn import SRCNN, Bicubic, BicubicUnsharp
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
@@ -16,4 +22,11 @@ NETS: dict[str, dict[str, type]] = {
     "resnet": {"generator": ResNetGenerator, "discriminator": ResNetDiscriminator},  # SNGAN, Miyato et al. 2018
     "mlp": {"encoder": MLPEncoder, "decoder": MLPDecoder},
     "conv": {"encoder": ConvEncoder, "decoder": ConvDecoder},
+    # super-resolution: (B, C, h, w) -> (B, C, h*scale, w*scale); the SR family adds its own "patch" D
+    "bicubic": {"upscaler": Bicubic},  # baseline, no parameters
+    "unsharp": {"upscaler": BicubicUnsharp},  # classical baseline: bicubic + unsharp mask
+    "srcnn": {"upscaler": SRCNN},  # Dong et al. 2014
+    "edsr": {"upscaler": EDSR},  # Lim et al. 2017, baseline
+    "rrdb": {"upscaler": RRDBNet},  # ESRGAN's generator, Wang et al. 2018
+    "patch": {"discriminator": PatchDiscriminator},  # SR GAN stage's D
 }
