@@ -3,10 +3,10 @@
     img = style_image("starry-night")     # uint8 (3, H, W), fetched once from Debian, then cached
     img = style_image("my-painting.png")  # any image file, read as RGB
 
-| name         | painting                                   | Debian package (version)        | file in the package                                           |
-|--------------|--------------------------------------------|---------------------------------|---------------------------------------------------------------|
-| starry-night | Vincent van Gogh, The Starry Night, 1889   | opencv-doc (4.6.0+dfsg-12)      | usr/share/doc/opencv-doc/examples/data/starry_night.jpg       |
-| klimt        | Gustav Klimt, The Kiss, 1907-1908          | visp-images-data (3.5.0-1)      | usr/share/visp-images-data/ViSP-images/Klimt/Klimt.png        |
+starry-night  Vincent van Gogh, The Starry Night (1889)
+              Debian opencv-doc 4.6.0+dfsg-12: usr/share/doc/opencv-doc/examples/data/starry_night.jpg
+klimt         Gustav Klimt, The Kiss (1907-1908)
+              Debian visp-images-data 3.5.0-1: usr/share/visp-images-data/ViSP-images/Klimt/Klimt.png
 
 Both paintings are in the public domain (their painters died in 1890 and 1918); the packages are in
 Debian main. On first use we `apt-get download` the pinned .deb (never install it), check its sha256,
