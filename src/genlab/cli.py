@@ -500,6 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--json", action="store_true")
     it.set_defaults(func=cmd_interpolate)
 
+    from genlab import cli_apps
+    cli_apps.add_commands(sub)
+
     tr = _parser(sub, "traverse", "A latent traversal grid: one row per dimension, values from low to high.",
                  "  genlab traverse runs/00002-vae-conv-mnist --dims 0-9 --range -3 3\n"
                  "  genlab traverse RUN --dims 0,4 --steps 11 --base digit.png --out traverse.png")

@@ -33,7 +33,7 @@ class DataConfig:
     strict: bool = False             # folder: fail on an unreadable image instead of skipping it
     binarize: str = "none"           # none | dynamic (Bernoulli pixels per batch) | fixed (drawn once)
     patch_size: int | None = None    # train on random patches this many pixels square (images of any size)
-    degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, bicubic-x4, ... (see data/degradations.py)
+    degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, bicubic-x4, ... (see data/degrade.py)
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
 
 
@@ -227,7 +227,7 @@ def _validate_model_numbers(model: Any) -> None:
             raise ConfigError(f"model.net_args.{key} must be >= {1 if size else 0}, got {value}")
 def _validate_data_sources(d: DataConfig) -> None:
     """data.patch_size, data.degradation and data.workers: how batches are made (data/sources.py)."""
-    from genlab.data.degradations import parse_degradation
+    from genlab.data.degrade import parse_degradation
 
     if d.patch_size is not None and d.patch_size < 1:
         raise ConfigError(f"data.patch_size must be a number of pixels >= 1 (or null), got {d.patch_size}")

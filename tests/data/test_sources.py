@@ -7,7 +7,7 @@ from PIL import Image
 
 from genlab.config import load_config
 from genlab.data import ImageDataset
-from genlab.data.degradations import bicubic_downscale_torch, make_degradation
+from genlab.data.degrade import bicubic_degrade, make_degradation
 from genlab.data.sources import (FolderStreamSource, InMemorySource, PairedSource, PatchSource, build_source)
 from genlab.errors import ConfigError, DataError
 
@@ -128,7 +128,7 @@ def test_paired_source_degrades_targets_into_inputs_and_resumes_exactly():
     assert set(b) == {"inputs", "targets"} and b["inputs"].shape == (4, 3, 8, 8) and b["targets"].shape == (4, 3, 16, 16)
     expected = F.interpolate(b["targets"], size=(8, 8), mode="bicubic", antialias=True, align_corners=False)
     assert torch.allclose(b["inputs"], expected.clamp(-1, 1), atol=1 / 127.5)  # within 8-bit rounding
-    assert torch.equal(b["inputs"], bicubic_downscale_torch(b["targets"], scale=2))
+    assert torch.equal(b["inputs"], bicubic_degrade(b["targets"], 2))
     preview = make().preview_batch(5)
     assert preview["inputs"].shape == (5, 3, 8, 8) and torch.equal(preview["targets"], make().preview_batch(5)["targets"])
     assert make().shape == {"channels": 3, "resolution": 16, "num_classes": 0, "scale": 2}

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from genlab.errors import DataError
+from genlab.errors import ConfigError, DataError, unknown
 
 Degradation = Callable[[torch.Tensor, "torch.Generator | None"], torch.Tensor]
 
@@ -164,3 +164,10 @@ def degradation_scale(name: str) -> int:
     if name not in DEGRADATIONS:
         raise DataError(f"unknown degradation '{name}'; expected one of {', '.join(DEGRADATIONS)}")
     return DEGRADATIONS[name][1]
+
+
+def parse_degradation(name: str) -> tuple[str, int]:
+    """'bicubic-x4' -> ('bicubic', 4); a ConfigError names the bad value and the known names."""
+    if name not in DEGRADATIONS:
+        raise ConfigError(unknown("data.degradation", name, DEGRADATIONS))
+    return name.rsplit("-x", 1)[0], DEGRADATIONS[name][1]

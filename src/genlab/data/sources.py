@@ -22,7 +22,8 @@ from typing import Callable, Iterator
 import torch
 
 from genlab.data.dataset import ImageDataset, load_dataset
-from genlab.data.degradations import Degrade, make_degradation, parse_degradation
+from genlab.data.photos import load_photos
+from genlab.data.degrade import Degradation as Degrade, make_degradation, parse_degradation
 from genlab.data.folder import list_images
 from genlab.data.images import read_image
 from genlab.data.transforms import fit_images
@@ -420,6 +421,7 @@ def _folder_images(data) -> list[torch.Tensor]:
 # use load_dataset's images
 IMAGE_LISTS: dict[str, Callable[..., list[torch.Tensor]]] = {
     "folder": _folder_images,
+    "photos": lambda data: load_photos(data.split),  # real photos of many sizes (data/photos.py)
 }
 
 

@@ -18,6 +18,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from genlab.errors import ConfigError
+from genlab.models.family import Family
 from genlab.models.ema import ema_beta, update_ema
 from genlab.models.nets import NETS
 from genlab.models.nets.srcnn import bicubic_up
@@ -69,7 +70,7 @@ def relativistic_losses(real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.T
     return d, g
 
 
-class SR(nn.Module):
+class SR(Family):
     """Super-resolution family: upscaler (+ patch discriminator in the GAN stage)."""
 
     Config = SRConfig

@@ -1,0 +1,74 @@
+"""The CLI's image-to-image applications (upscale, stylize): each parses, calls one apps function, prints.
+
+Kept apart from cli.py so that each new application adds its commands here without growing that file.
+"""
+from __future__ import annotations
+
+from genlab.cli import _emit, _parser
+
+
+def cmd_upscale(args) -> int:
+    from genlab.apps.upscale import upscale_paths
+    from genlab.train.loop import resolve_device
+    from genlab.train.run import load_run
+
+    run = load_run(args.run, device=resolve_device(args.device, "--device"))
+    written = upscale_paths(run, args.inputs, args.out, scale=args.scale, tile=args.tile, overlap=args.overlap,
+                            progress=not args.quiet)
+    _emit(args, {"written": [str(p) for p in written]}, "\n".join(f"wrote {p}" for p in written))
+    return 0
+
+
+def cmd_stylize(args) -> int:
+    from genlab.apps.stylize import stylize_file
+    from genlab.train.loop import resolve_device
+
+    result = stylize_file(args.photo, args.style, args.out, size=args.size, steps=args.steps,
+                          content_weight=args.content_weight, style_weight=args.style_weight,
+                          tv_weight=args.tv_weight, optimizer=args.optimizer, init=args.init, seed=args.seed,
+                          preserve_color=args.preserve_color, device=resolve_device(args.device))
+    last = result.history[-1]
+    _emit(args, {"out": args.out, "seconds": round(result.seconds, 1), "evaluations": len(result.history),
+                 "losses": last},
+          f"wrote {args.out} ({result.image.shape[2]}x{result.image.shape[1]}) in {result.seconds:.1f} s: "
+          f"content {last['content']:.3g}, style {last['style']:.3g}, tv {last['tv']:.3g}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    """The `upscale` and `stylize` subcommands."""
+    up = _parser(sub, "upscale", "Super-resolve images of any size with a trained SR run (overlapping tiles).",
+                 "  genlab upscale runs/00005-edsr-x2-photos photo.jpg --out upscaled/\n"
+                 "  genlab upscale RUN photos_folder/ --out upscaled/ --tile 192 --overlap 24")
+    up.add_argument("run", metavar="RUN_OR_CHECKPOINT")
+    up.add_argument("inputs", nargs="+", metavar="IMAGE_OR_FOLDER")
+    up.add_argument("--out", required=True, metavar="DIR", help="folder for the <name>_x<scale>.png outputs")
+    up.add_argument("--scale", type=int, help="refuse to run unless the run upscales by this factor")
+    up.add_argument("--tile", type=int, default=128, help="tile side in input pixels (bounds memory; default 128)")
+    up.add_argument("--overlap", type=int, default=16, help="overlap between tiles in input pixels (default 16)")
+    up.add_argument("--device", default="cpu")
+    up.add_argument("--quiet", action="store_true", help="no progress bar")
+    up.add_argument("--json", action="store_true")
+    up.set_defaults(func=cmd_upscale)
+
+    sy = _parser(sub, "stylize", "A photo in a painting's style: neural style transfer by optimisation (Gatys et al. 2016).",
+                 "  genlab stylize photo.jpg --style starry-night --out starry.png --size 384\n"
+                 "  genlab stylize photo.jpg --style klimt --preserve-color --out kiss.png\n"
+                 "  genlab stylize photo.jpg --style my-painting.png --style-weight 3 --steps 500 --out out.png")
+    sy.add_argument("photo", metavar="PHOTO")
+    sy.add_argument("--style", required=True, metavar="STYLE",
+                    help="starry-night, klimt (public-domain paintings fetched from Debian) or an image file")
+    sy.add_argument("--out", required=True, metavar="OUT.png")
+    sy.add_argument("--size", type=int, default=512, help="longest side of the output in pixels (default 512)")
+    sy.add_argument("--steps", type=int, default=300, help="optimisation steps (default 300)")
+    sy.add_argument("--content-weight", type=float, default=1.0)
+    sy.add_argument("--style-weight", type=float, default=10.0,
+                    help="losses are normalised: 1-3 keeps more of the photo, 10 (default) a strong style")
+    sy.add_argument("--tv-weight", type=float, default=1e-2, help="total-variation smoothing (default 0.01)")
+    sy.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs")
+    sy.add_argument("--init", choices=("content", "noise"), default="content", help="start from the photo or noise")
+    sy.add_argument("--seed", type=int, default=0, help="seed of the noise start (--init noise); default 0")
+    sy.add_argument("--preserve-color", action="store_true", help="keep the photo's colours (luminance-only transfer)")
+    sy.add_argument("--device", default="cpu")
+    sy.add_argument("--json", action="store_true")
+    sy.set_defaults(func=cmd_stylize)
