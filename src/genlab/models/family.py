@@ -23,6 +23,7 @@ class Family(nn.Module):
     Config: type                     # the family's config dataclass (its fields are the YAML keys)
     batches_per_step: int = 1        # data batches one train_step consumes (a GAN with n_critic: several)
     num_classes: int = 0             # 0 unless conditional
+    preview_columns: int | None = None  # columns of the sample grid (None: square); 3 for input | output | target
 
     # -- required -----------------------------------------------------------------------------------
     def trainable(self) -> dict[str, nn.Module]:

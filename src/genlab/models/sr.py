@@ -75,6 +75,7 @@ class SR(Family):
 
     Config = SRConfig
     batches_per_step = 1
+    preview_columns = 3  # each row: input | output | target
     num_classes = 0
 
     min_input_size = 8  # low-res pixels; below this the nets' zero padding dominates the output

@@ -416,8 +416,9 @@ class Trainer:
 
     def _write_samples(self) -> Path:
         images = self.model.preview(self.fixed)
-        path = save_image(images, self.run_dir / "samples" / f"step_{self.step:06d}.png")
-        save_image(images, self.run_dir / "samples.png")
+        columns = self.model.preview_columns
+        path = save_image(images, self.run_dir / "samples" / f"step_{self.step:06d}.png", nrow=columns)
+        save_image(images, self.run_dir / "samples.png", nrow=columns)
         return path
 
     def _summary(self, status: str, final: Path, records: list[dict]) -> dict:
