@@ -188,9 +188,9 @@ def test_build_source_picks_the_source_from_the_data_config(tiny_npz, photo_fold
     (["data.patch_size=0"], "data.patch_size must be a number of pixels >= 1"),
     (["data.workers=-1"], "data.workers must be >= 0"),
     (["data.workers=2"], "data.workers streams an image folder"),
-    (["data.degradation=bicubic"], "not of the form KIND-xSCALE"),
-    (["data.degradation=bicubc-x2"], "did you mean 'bicubic'"),
-    (["data.degradation=bicubic-x5"], "scale 5 is not supported"),
+    (["data.degradation=bicubic"], "data.degradation 'bicubic' is unknown.*known: bicubic-x2"),
+    (["data.degradation=bicubc-x2"], "did you mean 'bicubic-x2'"),
+    (["data.degradation=bicubic-x5"], "'bicubic-x5' is unknown"),
     (["data.patch_size=30", "data.degradation=bicubic-x4"], "data.patch_size 30 is not a multiple of the scale 4"),
     (["data.patch_size=32", "data.binarize=dynamic"], "cannot be combined with data.patch_size"),
 ])
