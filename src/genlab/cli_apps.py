@@ -4,7 +4,7 @@ Kept apart from cli.py so that each new application adds its commands here witho
 """
 from __future__ import annotations
 
-from genlab.cli import _emit, _parser
+from genlab.cli import MAX_SEED, _emit, _float_in, _int_in, _parser
 
 
 def cmd_upscale(args) -> int:
@@ -43,9 +43,9 @@ def add_commands(sub) -> None:
     up.add_argument("run", metavar="RUN_OR_CHECKPOINT")
     up.add_argument("inputs", nargs="+", metavar="IMAGE_OR_FOLDER")
     up.add_argument("--out", required=True, metavar="DIR", help="folder for the <name>_x<scale>.png outputs")
-    up.add_argument("--scale", type=int, help="refuse to run unless the run upscales by this factor")
-    up.add_argument("--tile", type=int, default=128, help="tile side in input pixels (bounds memory; default 128)")
-    up.add_argument("--overlap", type=int, default=16, help="overlap between tiles in input pixels (default 16)")
+    up.add_argument("--scale", type=_int_in(2, 4), help="refuse to run unless the run upscales by this factor")
+    up.add_argument("--tile", type=_int_in(8), default=128, help="tile side in input pixels (bounds memory; default 128)")
+    up.add_argument("--overlap", type=_int_in(0), default=16, help="overlap between tiles in input pixels (default 16)")
     up.add_argument("--device", default="cpu")
     up.add_argument("--quiet", action="store_true", help="no progress bar")
     up.add_argument("--json", action="store_true")
@@ -59,15 +59,15 @@ def add_commands(sub) -> None:
     sy.add_argument("--style", required=True, metavar="STYLE",
                     help="starry-night, klimt (public-domain paintings fetched from Debian) or an image file")
     sy.add_argument("--out", required=True, metavar="OUT.png")
-    sy.add_argument("--size", type=int, default=512, help="longest side of the output in pixels (default 512)")
-    sy.add_argument("--steps", type=int, default=300, help="optimisation steps (default 300)")
-    sy.add_argument("--content-weight", type=float, default=1.0)
-    sy.add_argument("--style-weight", type=float, default=10.0,
+    sy.add_argument("--size", type=_int_in(16, 8192), default=512, help="longest side of the output in pixels (default 512)")
+    sy.add_argument("--steps", type=_int_in(1, 100_000), default=300, help="optimisation steps (default 300)")
+    sy.add_argument("--content-weight", type=_float_in(0), default=1.0)
+    sy.add_argument("--style-weight", type=_float_in(0), default=10.0,
                     help="losses are normalised: 1-3 keeps more of the photo, 10 (default) a strong style")
-    sy.add_argument("--tv-weight", type=float, default=1e-2, help="total-variation smoothing (default 0.01)")
+    sy.add_argument("--tv-weight", type=_float_in(0), default=1e-2, help="total-variation smoothing (default 0.01)")
     sy.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs")
     sy.add_argument("--init", choices=("content", "noise"), default="content", help="start from the photo or noise")
-    sy.add_argument("--seed", type=int, default=0, help="seed of the noise start (--init noise); default 0")
+    sy.add_argument("--seed", type=_int_in(0, MAX_SEED), default=0, help="seed of the noise start (--init noise); default 0")
     sy.add_argument("--preserve-color", action="store_true", help="keep the photo's colours (luminance-only transfer)")
     sy.add_argument("--device", default="cpu")
     sy.add_argument("--json", action="store_true")

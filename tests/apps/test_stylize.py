@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from genlab.apps import stylize as st
-from genlab.errors import ConfigError, DataError
+from genlab.errors import ConfigError, DataError, GenlabError
 from genlab.models.nets.vgg19 import VGG19
 
 
@@ -127,7 +127,7 @@ def test_stylize_file_writes_a_png_and_refuses_a_folder(vgg, tmp_path, one_threa
                              progress=lambda *a: None)
     assert Image.open(out).size == (40, 32) and tuple(result.image.shape) == (3, 32, 40)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png", "photo.png", "style.png"]  # no temp left
-    with pytest.raises(DataError, match="is a folder; expected a .png file path"):
+    with pytest.raises(GenlabError, match="is a folder; expected a file name"):
         st.stylize_file(tmp_path / "photo.png", tmp_path / "style.png", tmp_path, vgg=vgg)
     with pytest.raises(DataError, match="style 'van-gogh' is unknown; known: klimt, starry-night"):
         st.stylize_file(tmp_path / "photo.png", "van-gogh", out, vgg=vgg)

@@ -10,7 +10,7 @@ from PIL import Image
 
 from genlab.apps.upscale import tile_count, upscale_image, upscale_paths
 from genlab.data.images import read_image
-from genlab.errors import DataError
+from genlab.errors import DataError, GenlabError
 from genlab.models import SR, SRConfig
 from genlab.viz import to_uint8
 
@@ -137,7 +137,7 @@ def test_upscale_paths_writes_one_png_per_image(tmp_path):
 def test_output_path_that_is_a_file_is_refused(tmp_path):
     src = write_png(tmp_path / "a.png")
     (tmp_path / "out").write_text("")
-    with pytest.raises(DataError, match="exists as a file"):
+    with pytest.raises(GenlabError, match="is a file; expected a folder"):
         upscale_paths(run_of(model()), [src], tmp_path / "out", progress=False)
 
 

@@ -20,6 +20,10 @@ CASES = {
     "gan-conditional": ("cgan-mnist", ["model.net_args={width: 8, spectral_norm: true}"]),
     "vae": ("cvae-mnist", ["model.net_args={width: 16, depth: 1}"]),
     "ae": ("dae-mnist", ["model.net_args={width: 8, hidden: 32}"]),
+    # paired: 16 px patches of the tiny set, bicubic-x2 pairs; EDSR with EMA; then the GAN stage
+    "sr": ("edsr-x2-photos", ["data.patch_size=16", "model.width=8", "model.depth=1", "model.ema=0.9"]),
+    "sr-gan": ("srgan-x4-photos", ["data.patch_size=16", "model.width=8", "model.depth=1", "model.d_width=8",
+                                   "model.perceptual_weight=0", "model.init_from=null"]),
 }
 
 
@@ -90,6 +94,10 @@ def _assert_unchanged(before, model, what):
 def _operations(model, images, labels):
     """Every read-only use the apps make of a family, each with explicit generators."""
     g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    if hasattr(model, "upscale"):  # paired: the preview pairs and upscaling are all the apps use
+        pairs = {"inputs": images[..., ::model.scale, ::model.scale], "targets": images}
+        return {"preview": lambda: model.preview(model.preview_inputs(pairs, g())),
+                "upscale": lambda: model.upscale(images)}
     n = images.shape[0]
     lab = labels if model.num_classes else None
     ops = {"preview": lambda: model.preview(model.preview_inputs({"images": images}, g())),

@@ -33,6 +33,7 @@ from genlab.data.images import read_image, save_image_uint8
 from genlab.data.styles import style_image
 from genlab.data.transforms import to_float, to_uint8
 from genlab.errors import ConfigError, DataError
+from genlab.io import check_output_file
 from genlab.models.losses import gram_matrix
 from genlab.models.nets.vgg19 import LAYERS, POOLINGS
 
@@ -218,9 +219,7 @@ def recombine_chroma(luma_image: torch.Tensor, color: torch.Tensor) -> torch.Ten
 def stylize_file(content_path: str | os.PathLike, style: str | os.PathLike, out_path: str | os.PathLike,
                  **kwargs) -> StylizeResult:
     """Read a photo, stylize it with a named style or a style image file, write a PNG atomically."""
-    out = Path(out_path)
-    if out.is_dir():
-        raise DataError(f"output '{out}' is a folder; expected a .png file path")
+    out = check_output_file(out_path)
     content = read_image(content_path, "RGB")
     result = style_transfer(content, style_image(style), **kwargs)
     save_image_uint8(result.image, out)

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from genlab.data.images import open_image, read_image, save_image_uint8
 from genlab.errors import DataError
+from genlab.io import check_output_dir
 from genlab.viz import to_uint8
 
 log = logging.getLogger(__name__)
@@ -124,15 +125,6 @@ def image_files(inputs: list[str | os.PathLike]) -> list[Path]:
     return files
 
 
-def _output_folder(out_dir: Path) -> Path:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise DataError(f"output path '{out_dir}' exists as a file; expected a folder (or a new path)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not os.access(out_dir, os.W_OK):
-        raise DataError(f"output folder '{out_dir}' is not writable")
-    return out_dir
-
-
 def upscale_paths(run, inputs: list[str | os.PathLike], out_dir: str | os.PathLike, *, scale: int | None = None,
                   tile: int = 128, overlap: int = 16, progress: bool = True) -> list[Path]:
     """Upscale image files (or folders of them) with a run's model; write `<stem>_x<s>.png` into out_dir.
@@ -140,6 +132,9 @@ def upscale_paths(run, inputs: list[str | os.PathLike], out_dir: str | os.PathLi
     Every input is checked (readable, large enough, one output name each) before anything is written,
     and every PNG is written atomically, so a bad input leaves no partial outputs."""
     model = run.model
+    if not hasattr(model, "upscale"):
+        raise DataError(f"run '{run.path}' is a {run.config.family} run; upscaling needs a super-resolution "
+                        "(family: sr) run, e.g. one trained with --preset edsr-x2-photos")
     if scale is not None and scale != model.scale:
         raise DataError(f"scale {scale} was asked, but run '{run.path}' upscales x{model.scale}")
     files = image_files(inputs)
@@ -152,7 +147,8 @@ def upscale_paths(run, inputs: list[str | os.PathLike], out_dir: str | os.PathLi
         width, height = open_image(f).size
         check_size(model, height, width, name=f"image '{f}'")
         total += tile_count(height, width, tile=tile, overlap=overlap)
-    _output_folder(out_dir)
+    check_output_dir(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     with tqdm(total=total, desc="upscale tiles", unit="tile", disable=not progress, leave=False) as bar:
         for f, target in zip(files, targets):
             out = upscale_image(model, read_image(f), tile=tile, overlap=overlap, progress=bar.update)
