@@ -161,6 +161,9 @@ CASES = [
     (["eval", "--real", "{ws}/d.npz", "--fake", "{ws}/d.npz", "--n", "5"], "--n applies to the likelihood"),
     (["eval", "--real", "{ws}/d.npz", "--fake", "{ws}/d.npz", "--metrics", ","], "--metrics ',' names no protocol"),
     (["eval", "--real", "{ws}/d.npz"], "eval needs a RUN folder, or both --real and --fake"),
+    (["eval", "{gan}", "--metrics", "psnr_y,ssim_y"], "psnr_y, ssim_y compare an image-to-image model's outputs"),
+    (["eval", "{gan}", "--metrics", "fid1k", "--hr", "{ws}/adir"], "--hr/--lr are the test images of the paired"),
+    (["eval", "--real", "{ws}/d.npz", "--fake", "{ws}/d.npz", "--lr", "{ws}/adir"], "--hr/--lr are the test images"),
     # -- upscale, stylize --------------------------------------------------------------------------------
     (["upscale", "{gan}", "{ws}/color.png", "--out", "{ws}/up"], "is a gan run; upscaling needs a super-resolution"),
     (["upscale", "{ws}/missing_run", "{ws}/color.png", "--out", "{ws}/up"], "missing_run' does not exist"),

@@ -295,7 +295,9 @@ def cmd_eval(args) -> int:
     if args.run:
         results = evaluate_run(args.run, args.metrics, batch_size=args.batch_size, seed=args.seed,
                                device=device, resize=args.resize, n=args.n, backend=args.backend,
-                               guidance=_guidance(args), truncation=args.truncation)
+                               guidance=_guidance(args), truncation=args.truncation, hr=args.hr, lr=args.lr)
+    elif args.hr or args.lr:
+        raise GenlabError("--hr/--lr are the test images of a RUN's paired protocols (psnr_y, ssim_y, kid_patches)")
     elif args.real and args.fake:
         if args.truncation is not None or _guidance(args) is not None:
             raise GenlabError("--truncation, --best-of and --langevin-steps sample a RUN; "
@@ -525,11 +527,15 @@ def build_parser() -> argparse.ArgumentParser:
                 "  genlab eval --real photos/ --fake samples/ --metrics fid2k,kid10k\n"
                 "  genlab eval runs/00000-seed-dcgan-mnist --metrics fid10k --backend onnxruntime\n"
                 "  genlab eval RUN --metrics fid10k --best-of 2 --langevin-steps 40   # D-guided sampling\n"
-                "  genlab eval RUN --metrics fid10k,pr10k --truncation 1.5             # truncated latents (GANs)")
+                "  genlab eval RUN --metrics fid10k,pr10k --truncation 1.5             # truncated latents (GANs)\n"
+                "  genlab eval runs/00005-edsr-x2-photos --metrics psnr_y,ssim_y       # SR on sr-mini\n"
+                "  genlab eval SR_RUN --metrics psnr_y,ssim_y,kid_patches --hr Set14/HR # SR on a folder")
     e.add_argument("run", nargs="?", metavar="RUN_OR_CHECKPOINT")
     e.add_argument("--metrics", default="fid10k", help="comma-separated protocols (default fid10k); see docs/metrics.md")
     e.add_argument("--real", help="real images: mnist:test, fashion-mnist:train, a folder or an .npz")
     e.add_argument("--fake", help="generated images: a folder or an .npz")
+    e.add_argument("--hr", metavar="DIR", help="SR runs: a folder of HR test images (default sr-mini)")
+    e.add_argument("--lr", metavar="DIR", help="SR runs: their LR images (default: bicubic downscales of --hr)")
     e.add_argument("--resize", default="legacy_tensorflow", choices=["legacy_tensorflow", "clean"],
                    help="299x299 resize: StyleGAN3/TF-compatible (default, as published tables) or clean-fid's PIL bicubic")
     e.add_argument("--backend", default="torch", choices=["torch", "onnxruntime"],

@@ -21,15 +21,15 @@ def test_sample_evaluation_refuses_other_kinds_by_name():
 
 
 def test_a_paired_protocol_registers_beside_fid10k_and_runs_on_pairs(monkeypatch):
-    def mean_abs_error(model, pairs, *, progress=False):
-        errors = [(model(p["inputs"]) - p["targets"]).abs().mean() for p in pairs]
-        return {"mae_tiny": float(torch.stack(errors).mean())}
+    def mean_abs_error(outputs, targets, *, crop):
+        errors = [(o.float() - t.float()).abs().mean() for o, t in zip(outputs, targets)]
+        return {"mae_tiny": float(torch.stack(errors).mean()), "crop": crop}
 
     monkeypatch.setitem(PROTOCOLS, "mae_tiny", Protocol("mae_tiny", "mae", 0, None, "test", "test only",
                                                         "paired", mean_abs_error))
-    pairs = [{"inputs": torch.zeros(1, 1, 2, 2), "targets": torch.full((1, 1, 4, 4), 0.5)}] * 2
+    pairs = [{"inputs": torch.zeros(1, 2, 2, dtype=torch.uint8), "targets": torch.full((1, 4, 4), 5, dtype=torch.uint8)}] * 2
     upscale = lambda x: x.repeat_interleave(2, -1).repeat_interleave(2, -2)  # noqa: E731
-    assert evaluate_paired(upscale, pairs, "mae_tiny") == {"mae_tiny": 0.5}
+    assert evaluate_paired(upscale, pairs, "mae_tiny") == {"mae_tiny": 5.0, "crop": 2}
     assert "mae_tiny" in protocols_of_kind("paired")
     with pytest.raises(GenlabError, match="'fid10k' is a 'samples' protocol"):
         evaluate_paired(upscale, pairs, "mae_tiny,fid10k")

@@ -34,7 +34,8 @@ def check_metric_names(metrics: str | list[str]) -> list[str]:
 
 def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_size: int = 100, seed: int = 0,
                  device: str | torch.device = "cpu", resize: str = "legacy_tensorflow", n: int | None = None,
-                 save: bool = True, backend: str = "torch", guidance=None, truncation: float | None = None) -> dict:
+                 save: bool = True, backend: str = "torch", guidance=None, truncation: float | None = None,
+                 hr: str | os.PathLike | None = None, lr: str | os.PathLike | None = None) -> dict:
     """Evaluate a run (its EMA weights when it has them) on its own dataset with named protocols;
     the results are stored under "metrics" in the run's summary.json.
 
@@ -43,7 +44,9 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     results say so ("sampler") and are stored apart, under "metrics_samplers" and the sampler's tag.
 
     Sample-quality protocols (fid10k, kid10k, pr10k, cls10k, ...) sample the model; likelihood and
-    reconstruction protocols (elbo, nll5000, recon) run on the first `n` test images (all by default).
+    reconstruction protocols (elbo, nll5000, recon) run on the first `n` test images (all by default);
+    paired protocols (psnr_y, ssim_y, kid_patches) upscale the test images of an SR run: sr-mini, or the
+    HR folder `hr` (with its LR images from the folder `lr`, else their bicubic downscales).
     """
     from genlab.metrics.protocols import parse_protocols
 
@@ -56,13 +59,13 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     likelihood = [p.name for p in protos if p.kind == "real"]
     quality = [p.name for p in protos if p.kind == "samples"]
     paired = [p.name for p in protos if p.kind == "paired"]
-    if paired:
-        raise GenlabError(f"{', '.join(paired)} compare outputs with targets; evaluate_run does not measure "
-                          "paired protocols yet (use genlab.metrics.evaluate_paired)")
+    if (hr is not None or lr is not None) and not paired:
+        raise GenlabError("--hr/--lr are the test images of the paired protocols (psnr_y, ssim_y, kid_patches)")
     if save:  # a damaged summary.json stops us before the work, not after it
         read_summary(run_dir_of(resolve_checkpoint(path)))
     run = load_run(path, device=device)
     data = run.config.data
+    _check_kinds(run, paired, quality + likelihood)
     guided = guidance is not None and guidance.active
     check_truncation(truncation)
     tag = sampler_tag(guidance, truncation)
@@ -92,12 +95,37 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         labels = (test.labels[:n] if n else test.labels) if test.labels is not None else None
         results.update(evaluate_likelihood(run.model, images, labels, likelihood, progress=True))
         results["likelihood_images"] = len(images)
+    if paired:
+        results.update(_evaluate_paired(run, paired, hr, lr))
     if custom:
         results = {"sampler": tag, **results}
     if save:
         store_metrics(run, results, seconds=time.perf_counter() - start, backend=backend if quality else None,
                       sampler=tag if custom else None, seed=seed if quality else None)
     return results
+
+
+def _check_kinds(run: Run, paired: list[str], others: list[str]) -> None:
+    """Paired protocols measure image-to-image runs, the others generators and autoencoders."""
+    from genlab.metrics.protocols import protocols_of_kind
+
+    image_to_image = hasattr(run.model, "upscale")
+    if paired and not image_to_image:
+        raise GenlabError(f"{', '.join(paired)} compare an image-to-image model's outputs with targets; "
+                          f"'{run.path}' is a {run.config.family} run")
+    if others and image_to_image:
+        raise GenlabError(f"{', '.join(others)} measure generators; '{run.path}' is a {run.config.family} run: "
+                          f"measure it with {', '.join(protocols_of_kind('paired'))}")
+
+
+def _evaluate_paired(run: Run, names: list[str], hr, lr) -> dict:
+    from genlab.apps.upscale import upscale_image
+    from genlab.data.srmini import sr_test_pairs
+    from genlab.metrics import evaluate_paired
+
+    pairs = sr_test_pairs(run.model.scale, hr, lr)
+    results = evaluate_paired(lambda image: upscale_image(run.model, image), pairs, names, progress=True)
+    return {**results, "paired_set": str(hr) if hr is not None else "sr-mini", "paired_images": len(pairs)}
 
 
 def sampler_tag(guidance=None, truncation: float | None = None) -> str:

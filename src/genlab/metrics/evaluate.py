@@ -114,13 +114,29 @@ def evaluate_sets(real_spec: str, fake_spec: str, protocols: str | list[str], *,
                      real_name=real_name, load_real=load_real, extractor=extractor, data_dir=data_dir)
 
 
-def evaluate_paired(model, pairs: Iterable[dict[str, torch.Tensor]], protocols: str | list[str], *,
-                    progress: bool = False) -> dict[str, float]:
-    """The named "paired" protocols (e.g. psnr_y, ssim_y) of `model` on {"inputs", "targets"} batches;
-    `pairs` must be re-iterable (a list) when several protocols are asked for."""
+def evaluate_paired(model: Callable[[torch.Tensor], torch.Tensor], pairs: Iterable[dict[str, torch.Tensor]],
+                    protocols: str | list[str], *, progress: bool = False) -> dict[str, float]:
+    """The named "paired" protocols (psnr_y, ssim_y, kid_patches) of `model`, a function from one input
+    image to its output (uint8 (C, h, w) -> uint8 (C, H, W)), on {"inputs", "targets"} uint8 pairs.
+    Each output is computed once; the border crop is the scale (target size / input size)."""
+    protos = parse_protocols(protocols, kind="paired")
+    outputs, targets, scales = [], [], set()
+    for pair in tqdm(list(pairs), desc="outputs", unit="img", disable=not progress, leave=False):
+        output, target = model(pair["inputs"]), pair["targets"]
+        if output.shape != target.shape:
+            raise GenlabError(f"the model made a {tuple(output.shape)} output for a {tuple(target.shape)} "
+                              "target; expected the same shape")
+        outputs.append(output)
+        targets.append(target)
+        scales.add(target.shape[-1] // pair["inputs"].shape[-1])
+    if not targets:
+        raise GenlabError("no image pairs to evaluate")
+    if len(scales) > 1:
+        raise GenlabError(f"the pairs mix scales {sorted(scales)}; expected one")
+    crop = scales.pop()
     results: dict[str, float] = {}
-    for p in parse_protocols(protocols, kind="paired"):
-        results.update(p.run(model, pairs, progress=progress))
+    for p in protos:
+        results.update(p.run(outputs, targets, crop=crop))
     return results
 
 

@@ -11,8 +11,9 @@ Every protocol `genlab eval` knows is one entry of PROTOCOLS, of one of three ki
              them together, one pass of the generated images through the feature extractor;
   "real"     the model run on real images (likelihood, reconstruction): run(model, images, labels, *,
              progress) -> results, images uint8 (N, C, H, W) of the test split, labels (N,) or None;
-  "paired"   the model's outputs for inputs against their targets (image-to-image models): run(model,
-             pairs, *, progress) -> results, pairs an iterable of {"inputs", "targets"} float batches.
+  "paired"   the model's outputs for inputs against their targets (image-to-image models):
+             run(outputs, targets, *, crop) -> results, lists of uint8 (C, H, W) images, `crop` border
+             pixels left out (the SR scale); evaluate.evaluate_paired computes the outputs once.
 """
 from __future__ import annotations
 
@@ -64,6 +65,15 @@ def _recon(model, images, labels, *, progress: bool = False) -> dict:
     return reconstruction(model, images, labels)
 
 
+def _paired(name: str) -> Callable[..., dict]:
+    """paired.<name>, imported when run (it may load the Inception network)."""
+    def run(outputs, targets, *, crop: int) -> dict:
+        from . import paired
+        return getattr(paired, name)(outputs, targets, crop=crop)
+    run.__name__ = name
+    return run
+
+
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
     Protocol("fid10k", "fid", 10_000, 10_000, "test",
              "FID, 10k generated vs the 10k test images (Lucic et al. 2018)"),
@@ -88,6 +98,15 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
     Protocol("recon", "recon", 0, None, "test",
              "reconstruction MSE, PSNR (dB) and SSIM (Wang et al. 2004) of encode -> decode, all test images",
              "real", _recon),
+    Protocol("psnr_y", "psnr", 0, None, "test",
+             "PSNR (dB) on Y of YCbCr (BT.601), `scale` border pixels cropped, outputs rounded to uint8 (the "
+             "SR papers' protocol), mean over the test images", "paired", _paired("mean_psnr_y")),
+    Protocol("ssim_y", "ssim", 0, None, "test",
+             "SSIM (Gaussian 11x11, sigma 1.5) on Y, as psnr_y, mean over the test images", "paired",
+             _paired("mean_ssim_y")),
+    Protocol("kid_patches", "kid", 0, None, "test",
+             "KID between the 64 px patches (non-overlapping grid) of the outputs and of the targets: a "
+             "perceptual number for image-to-image models", "paired", _paired("patch_kid")),
 ]}
 
 
