@@ -1,44 +1,68 @@
-"""PSNR-Y / SSIM-Y of SR runs on sr-mini, beside bicubic, with the standard protocol (mod-crop, PIL
-bicubic downscale, `scale` pixels cropped, outputs rounded to uint8). Run:
+"""PSNR-Y / SSIM-Y (and, with --kid, the patch KID) of SR runs on sr-mini, beside the baselines at each run's
+scale, through the same paired protocols as `genlab eval`. Gains are over PIL's bicubic (MATLAB's kernel,
+a = -0.5: the papers' baseline); torch's bicubic (a = -0.75, what the SR nets start from) and an unsharp
+mask over it are listed too. Run:
 
-    python benchmarks/sr_eval.py runs/00005-edsr-x2-photos [more runs ...]
+    python benchmarks/sr_eval.py runs/00005-edsr-x2-photos [more runs ...] [--kid]
+    python benchmarks/sr_eval.py --baselines 2 3 4
 """
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
 from genlab.apps.upscale import upscale_image
-from genlab.data.degrade import bicubic_downscale, bicubic_upscale, mod_crop
-from genlab.data.srmini import load_sr_mini
-from genlab.metrics.sr import psnr_y, ssim_y
+from genlab.data.degrade import bicubic_upscale
+from genlab.data.srmini import sr_test_pairs
+from genlab.metrics import evaluate_paired
+from genlab.models.sr import SR, SRConfig
 from genlab.train.run import load_run
 
 
-def scores(upscale, images: dict, scale: int) -> tuple[float, float]:
-    """Mean PSNR-Y and SSIM-Y of `upscale(low_res_uint8) -> uint8` over the images."""
-    psnr = ssim = 0.0
-    for img in images.values():
-        hr = mod_crop(img, scale)
-        sr = upscale(bicubic_downscale(hr, scale))
-        psnr += psnr_y(sr, hr, crop=scale)
-        ssim += ssim_y(sr, hr, crop=scale)
-    return psnr / len(images), ssim / len(images)
+def measure(name: str, upscale, scale: int, protocols: str) -> dict:
+    start = time.perf_counter()
+    results = evaluate_paired(upscale, sr_test_pairs(scale), protocols)
+    return {"model": name, "scale": scale, **results, "seconds": time.perf_counter() - start}
 
 
-def main(paths: list[str]) -> None:
-    images = load_sr_mini()
-    print(f"{'model':40s} scale  PSNR-Y  SSIM-Y  over bicubic  seconds")
-    for path in paths:
+def of_model(model):
+    return lambda image: upscale_image(model, image)
+
+
+def baselines(scale: int, protocols: str) -> list[dict]:
+    pil = measure("bicubic (PIL)", lambda image: bicubic_upscale(image, scale), scale, protocols)
+    return [pil] + [measure(f"{net} (torch)", of_model(SR(SRConfig(net=net, scale=scale), img_channels=3)), scale,
+                            protocols) for net in ("bicubic", "unsharp")]
+
+
+def row(r: dict, base: float) -> str:
+    kid = f" {r['kid_patches_mean'] * 1000:8.2f}" if "kid_patches_mean" in r else ""
+    return (f"{r['model'][-36:]:36s} x{r['scale']}  {r['psnr_y']:6.2f}  {r['ssim_y']:.4f}  "
+            f"{r['psnr_y'] - base:+6.2f}{kid}  {r['seconds']:6.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="*")
+    parser.add_argument("--baselines", nargs="*", type=int, default=[], help="also these scales' baselines alone")
+    parser.add_argument("--kid", action="store_true", help="also kid_patches (Inception on ~840 patches per model)")
+    args = parser.parse_args()
+    protocols = "psnr_y,ssim_y" + (",kid_patches" if args.kid else "")
+    print(f"{'model':36s} scale PSNR-Y  SSIM-Y  vs bicubic{' KIDx1e3' if args.kid else ''}  seconds")
+    done: dict[int, float] = {}
+    for scale in args.baselines:
+        rows = baselines(scale, protocols)
+        done[scale] = rows[0]["psnr_y"]
+        print("\n".join(row(r, done[scale]) for r in rows))
+    for path in args.runs:
         run = load_run(path)
         scale = run.model.scale
-        base_p, base_s = scores(lambda lr: bicubic_upscale(lr, scale), images, scale)
-        start = time.perf_counter()
-        p, s = scores(lambda lr: upscale_image(run.model, lr), images, scale)
-        seconds = time.perf_counter() - start
-        print(f"{'bicubic':40s} x{scale}    {base_p:6.2f}  {base_s:.4f}")
-        print(f"{path[-40:]:40s} x{scale}    {p:6.2f}  {s:.4f}  {p - base_p:+.2f} dB     {seconds:.1f}")
+        if scale not in done:
+            rows = baselines(scale, protocols)
+            done[scale] = rows[0]["psnr_y"]
+            print("\n".join(row(r, done[scale]) for r in rows))
+        print(row(measure(path, of_model(run.model), scale, protocols), done[scale]))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()
