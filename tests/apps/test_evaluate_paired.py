@@ -109,3 +109,16 @@ def test_the_cli_prints_the_paired_results(sr_run, hr_folder, capsys):
     assert main(["eval", str(sr_run), "--metrics", "ssim_y", "--hr", str(hr_folder), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"ssim_y", "paired_set", "paired_images"} and 0 < out["ssim_y"] <= 1
+
+
+def test_the_python_api_upscales_tensors_and_images(sr_run, gan_run):
+    import genlab
+
+    run = genlab.load_run(sr_run)
+    x = torch.rand(2, 3, 9, 7, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    out = run.upscale(x)
+    assert out.shape == (2, 3, 18, 14) and torch.equal(out, run.model.upscale(x))
+    image = torch.from_numpy(smooth(20, 30, 7)).permute(2, 0, 1).contiguous()
+    assert genlab.upscale_image(run.model, image).shape == (3, 40, 60)
+    with pytest.raises(GenlabError, match="is a gan run; upscale needs a super-resolution"):
+        genlab.load_run(gan_run).upscale(x)

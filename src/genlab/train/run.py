@@ -37,6 +37,14 @@ class Run:
         """n images in [-1, 1], (n, C, H, W)."""
         return self.model.sample(n, labels=labels, generator=generator)
 
+    def upscale(self, images: torch.Tensor) -> torch.Tensor:
+        """SR runs: (B, C, h, w) in [-1, 1] -> (B, C, h*s, w*s) in [-1, 1], in one pass (EMA weights when
+        present). For image files of any size, tile by tile, use genlab.upscale_image / upscale_paths."""
+        if not hasattr(self.model, "upscale"):
+            raise GenlabError(f"run '{self.path}' is a {self.config.family} run; upscale needs a "
+                              "super-resolution (family: sr) run")
+        return self.model.upscale(images)
+
 
 def build_model(config: Config, *, img_channels: int, img_resolution: int, num_classes: int = 0) -> nn.Module:
     """The family named by config.family, built for images of the given shape."""
