@@ -7,7 +7,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 
 def _umask() -> int:
@@ -57,6 +57,16 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
 
 def read_json(path: str | os.PathLike) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_manifest(path: str | os.PathLike, required: Iterable[str]) -> dict[str, str] | None:
+    """A cache's manifest (a JSON object written last, so its presence means the cache is complete) when it
+    names every `required` entry; None when it is missing, damaged or incomplete (the cache gets rebuilt)."""
+    try:
+        manifest = read_json(path)
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and all(n in manifest for n in required) else None
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

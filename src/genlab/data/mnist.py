@@ -21,7 +21,7 @@ from genlab.data import idx
 from genlab.data.cache import pip_download, save_npz, verify_sha256
 from genlab.data.unpickle import load_arrays
 from genlab.errors import DataError
-from genlab.io import atomic_path, cache_dir, read_json, write_json
+from genlab.io import atomic_path, cache_dir, read_manifest, write_json
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def ensure_mnist_cache() -> dict[str, str]:
     """Download and convert MNIST unless cached; return the manifest {file name: sha256}."""
     folder = mnist_dir()
     manifest_path = folder / "manifest.json"
-    manifest = _read_manifest(manifest_path)
+    manifest = read_manifest(manifest_path, NPZ_FILES)
     if manifest and all((folder / name).is_file() for name in NPZ_FILES):
         return manifest
     manifest_path.unlink(missing_ok=True)
@@ -69,15 +69,6 @@ def ensure_mnist_cache() -> dict[str, str]:
         manifest[f"{split}.npz"] = save_npz(folder / f"{split}.npz", x=x, y=y)
     write_json(manifest_path, manifest)  # last: its presence means the cache is complete
     return manifest
-
-
-def _read_manifest(path: Path) -> dict[str, str] | None:
-    """The manifest if it is complete, else None (the cache gets rebuilt)."""
-    try:
-        manifest = read_json(path)
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) and all(n in manifest for n in NPZ_FILES) else None
 
 
 def download_pickle(dest: Path) -> None:

