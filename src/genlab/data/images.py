@@ -64,7 +64,10 @@ def open_image(path: str | os.PathLike, *, limit: int | None = None) -> Image.Im
         raise
     except UnidentifiedImageError:
         raise DataError(f"'{path}' is not an image genlab can read; expected {', '.join(EXTENSIONS)}") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # PIL's own guard, in Image.open: above twice its limit
+        raise DataError(f"image '{path}' declares over the limit of {limit:,} pixels ({exc}); a decompression-"
+                        "bomb guard") from None
+    except (OSError, SyntaxError, ValueError) as exc:
         raise DataError(f"image '{path}' is damaged or unreadable ({type(exc).__name__}: {exc})") from None
 
 
