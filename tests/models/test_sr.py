@@ -172,8 +172,15 @@ def test_init_from_starts_the_gan_stage_from_the_psnr_stage(tmp_path):
     assert torch.equal(gan.upscale(x), psnr.upscale(x))  # the EMA weights were taken
     with pytest.raises(ConfigError, match="does not hold"):
         make("rrdb", 2, init_from=str(tmp_path / "model.safetensors")).configure_optimizers()
-    with pytest.raises(ConfigError, match="not a checkpoint folder"):
+    with pytest.raises(ConfigError, match="is not a run folder, checkpoint folder or model.safetensors"):
         make("rrdb", 4, init_from=str(tmp_path / "missing")).configure_optimizers()
+    # a run folder: its newest checkpoint
+    for step, model in ((2, make("rrdb", 4, seed=5)), (10, psnr)):
+        (tmp_path / "run" / "checkpoints" / f"step_{step:06d}").mkdir(parents=True)
+        save_file(model.state_dict(), tmp_path / "run" / "checkpoints" / f"step_{step:06d}" / "model.safetensors")
+    from_run = make("rrdb", 4, seed=4, gan_weight=0.1, init_from=str(tmp_path / "run"))
+    from_run.configure_optimizers()
+    assert torch.equal(from_run.upscale(x), psnr.upscale(x))
 
 
 def test_preview_rows_are_input_output_target():

@@ -104,10 +104,15 @@ class SR(Family):
         self.epoch = 0.0
 
     def _init_from(self, path: str) -> None:
-        """Start from a PSNR-stage upscaler: its raw weights (upscaler.*; ema.* preferred when present)."""
-        file = Path(path) / "model.safetensors" if Path(path).is_dir() else Path(path)
+        """Start from a PSNR-stage upscaler (a run folder's newest checkpoint, a checkpoint folder or its
+        model.safetensors): its raw weights (upscaler.*; ema.* preferred when present)."""
+        folder = Path(path)
+        checkpoints = sorted((folder / "checkpoints").glob("step_*")) if folder.is_dir() else []
+        folder = checkpoints[-1] if checkpoints else folder
+        file = folder / "model.safetensors" if folder.is_dir() else folder
         if not file.is_file():
-            raise ConfigError(f"model.init_from '{path}' is not a checkpoint folder or model.safetensors file")
+            raise ConfigError(f"model.init_from '{path}' is not a run folder, checkpoint folder or "
+                              "model.safetensors file")
         state = load_file(file)
         prefix = "ema." if any(k.startswith("ema.") for k in state) else "upscaler."
         weights = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
