@@ -54,9 +54,19 @@ def interpolate(model, start: str | int, end: str | int, steps: int = 10, spheri
     """Images (steps, C, H, W) in [-1, 1] decoded along the path from `start` to `end`."""
     if steps < 2:
         raise GenlabError(f"interpolation needs at least 2 steps, got {steps}")
+    return interpolate_at(model, start, end, torch.linspace(0, 1, steps).tolist(), spherical, label)
+
+
+def interpolate_at(model, start: str | int, end: str | int, fractions: list[float], spherical: bool = False,
+                   label: int | None = None) -> torch.Tensor:
+    """Images (len(fractions), C, H, W) at the given fractions of the path (0: start, 1: end); one
+    fraction is one frame of a slider."""
+    bad = [f for f in fractions if not 0 <= f <= 1]
+    if bad or not fractions:
+        raise GenlabError(f"interpolation fraction {bad[0] if bad else 'list'} must be in [0, 1]" if bad
+                          else "interpolation needs at least one fraction")
     z0, z1 = endpoint(model, start, label), endpoint(model, end, label)
-    t = torch.linspace(0, 1, steps)
-    zs = (slerp if spherical else lerp)(z0, z1, t)
+    zs = (slerp if spherical else lerp)(z0, z1, torch.tensor(fractions, dtype=torch.float32))
     return _generate(model, zs, label)
 
 
