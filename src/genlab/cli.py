@@ -350,6 +350,15 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_studio(args) -> int:
+    from genlab.studio.server import serve
+
+    if not Path(args.runs).is_dir():
+        raise GenlabError(f"--runs '{args.runs}' is not a folder; expected the folder that holds your run folders")
+    serve(args.runs, host=args.host, port=args.port)
+    return 0
+
+
 # -- main -----------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -522,6 +531,15 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--quiet", action="store_true")
     dm.add_argument("--json", action="store_true")
     dm.set_defaults(func=cmd_demo)
+
+    st = _parser(sub, "studio", "Open the web studio on your runs: tables, curves, sampling, latent walks, restoration, training.",
+                 "  genlab studio                      # http://127.0.0.1:8000/ over runs/\n"
+                 "  genlab studio --runs my_runs --port 8080\n"
+                 "  genlab studio --host 0.0.0.0       # reachable from other machines: only on a trusted network")
+    st.add_argument("--runs", default="runs", help="the folder of run folders (default runs/)")
+    st.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    st.add_argument("--port", type=_int_in(1, 65535), default=8000)
+    st.set_defaults(func=cmd_studio)
     return p
 
 
