@@ -2,6 +2,7 @@
 with the guards of security.py. `create_app` for tests and embedding, `serve` for `genlab studio`."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import mimetypes
 from importlib import resources
@@ -106,8 +107,13 @@ def create_app(runs: str | Path, *, allowed_hosts: list[str] | None = None, toke
         return JSONResponse({"error": f"{request.method} {request.url.path}: {getattr(exc, 'detail', 'not found')}"},
                             status_code=status)
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        await in_thread(studio.stop_jobs)  # training runs end with a checkpoint when the server stops
+
     hosts = list(allowed_hosts or LOCAL_HOSTS)
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found}, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found}, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
                                                Middleware(StateChangeGuard)])
     app.state.studio = studio
     return app

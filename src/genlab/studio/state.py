@@ -83,6 +83,13 @@ class Studio:
         self.jobs[job_id] = job
         return job_id
 
+    def stop_jobs(self, timeout: float = 60) -> None:
+        """Stop every training job this server started and wait for their checkpoints."""
+        for job in self.jobs.values():
+            job.stop()
+        for job in self.jobs.values():
+            job.join(timeout)
+
     def job(self, job_id: str):
         job = self.jobs.get(job_id)
         if job is None:

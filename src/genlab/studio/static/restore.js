@@ -1,6 +1,6 @@
 // Restore: pick or upload an image, add noise or paint a hole, see the model's result with PSNR
 "use strict";
-let source = null, image = null, painting = false;
+let source = null, image = null, painting = false, last = null;
 const paint = () => G.$("#paint");
 let mask = null;  // an offscreen canvas at the image's own size: white marks the hole
 
@@ -27,11 +27,14 @@ function redraw() {
   ctx.putImageData(over, 0, 0);
 }
 
-function dab(ev) {
+function dab(ev) {  // a round brush stroke from the last pointer position to this one
   const c = paint(), r = c.getBoundingClientRect();
   const x = (ev.clientX - r.left) / r.width * c.width, y = (ev.clientY - r.top) / r.height * c.height;
-  const m = mask.getContext("2d"); m.fillStyle = "#fff";
-  m.beginPath(); m.arc(x, y, +G.$("#brush").value * c.width / 56, 0, 2 * Math.PI); m.fill();
+  const m = mask.getContext("2d"), radius = +G.$("#brush").value * c.width / 56;
+  m.strokeStyle = m.fillStyle = "#fff"; m.lineWidth = 2 * radius; m.lineCap = "round";
+  m.beginPath();
+  if (last) { m.moveTo(last[0], last[1]); m.lineTo(x, y); m.stroke(); } else { m.arc(x, y, radius, 0, 2 * Math.PI); m.fill(); }
+  last = [x, y];
   redraw();
 }
 
@@ -83,9 +86,9 @@ document.addEventListener("DOMContentLoaded", async () => {
   G.nav("restore");
   G.compare(G.$("#compare"), G.$("#split"));
   const c = paint();
-  c.addEventListener("pointerdown", (e) => { if (!mask) return; painting = true; c.setPointerCapture(e.pointerId); dab(e); });
+  c.addEventListener("pointerdown", (e) => { if (!mask) return; painting = true; last = null; c.setPointerCapture(e.pointerId); dab(e); });
   c.addEventListener("pointermove", (e) => { if (painting) dab(e); });
-  c.addEventListener("pointerup", () => { painting = false; });
+  c.addEventListener("pointerup", () => { painting = false; last = null; });
   G.$("#clear").addEventListener("click", () => { if (image) setImage(image.src, source); });
   G.$("#go").addEventListener("click", restore);
   G.$("#task").addEventListener("change", () => { G.$("#noise").disabled = G.$("#task").value !== "denoise"; });

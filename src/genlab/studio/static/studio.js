@@ -101,7 +101,7 @@ G.chart = function (canvas, series, opts) {
     const yv = y0 + (y1 - y0) * i / 4, xv = x0 + (x1 - x0) * i / 4;
     ctx.beginPath(); ctx.moveTo(pad.l, Y(yv)); ctx.lineTo(W - pad.r, Y(yv)); ctx.stroke();
     ctx.fillText(G.fmt(+yv.toPrecision(3)), 4, Y(yv) + 4);
-    ctx.fillText(String(Math.round(xv)), X(xv) - 10, H - 8);
+    ctx.fillText(x1 - x0 >= 8 ? String(Math.round(xv)) : xv.toFixed(1), X(xv) - 10, H - 8);
   }
   series.forEach((s, i) => {
     ctx.strokeStyle = s.color || G.colors[i % G.colors.length]; ctx.lineWidth = 1.5; ctx.beginPath();

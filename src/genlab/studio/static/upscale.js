@@ -10,7 +10,7 @@ async function go() {
     const out = await G.api("/api/runs/" + encodeURIComponent(run) + "/upscale", { method: "POST", json: { upload } });
     await Promise.all([[G.$("#before"), out.bicubic], [G.$("#after"), out.output]].map(([img, src]) =>
       new Promise((ok) => { img.onload = ok; img.src = src; })));
-    G.$("#info").textContent = "x" + out.scale + ": " + out.width + "x" + out.height + " px. Left: bicubic, right: " + run + ".";
+    G.$("#info").textContent = "x" + out.scale + ": " + out.width + "x" + out.height + " px. Left of the divide: " + run + "; right: bicubic.";
     G.error(null);
   } catch (e) { G.error(e); } finally { G.$("#go").disabled = false; }
 }
