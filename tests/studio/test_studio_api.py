@@ -320,3 +320,21 @@ def test_an_unexpected_failure_is_a_json_500_and_the_server_keeps_running(client
         r = c.get(f"/api/runs/{run_names['gan']}/sample.png")
         assert r.status_code == 500 and "unexpected RuntimeError: boom" in r.json()["error"]
         assert c.get("/api/runs").status_code == 200
+
+
+def test_the_runs_table_reads_only_the_tail_of_a_long_metrics_log(runs_root, run_names, tmp_path):
+    import shutil
+
+    from genlab.apps.runs import run_info, tail_records
+
+    run = tmp_path / "00000-long"
+    shutil.copytree(runs_root / run_names["gan"], run)
+    (run / "summary.json").unlink()  # a run still training: its step comes from the log
+    with open(run / "metrics.jsonl", "a") as f:
+        for step in range(5, 20005):
+            f.write(json.dumps({"step": step, "loss_d": 1.0 / step}) + "\n")
+    tail = tail_records(run, 4096)
+    assert tail[-1] == {"step": 20004, "loss_d": 1.0 / 20004} and len(tail) < 200
+    assert [r["step"] for r in tail] == list(range(tail[0]["step"], 20005))  # whole lines only, none cut
+    info = run_info(run)
+    assert info.step == 20004 and info.losses == {"loss_d": 1.0 / 20004}

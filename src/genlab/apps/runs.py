@@ -68,7 +68,7 @@ def run_info(run_dir: str | os.PathLike) -> RunInfo:
         summary = read_summary(run_dir)
     except CheckpointError:
         summary = {}
-    records, _ = read_metrics_since(run_dir, 0)
+    records = tail_records(run_dir)
     metrics_path = run_dir / "metrics.jsonl"
     modified = metrics_path.stat().st_mtime if metrics_path.is_file() else run_dir.stat().st_mtime
     last_step = max((r.get("step", 0) for r in records if isinstance(r.get("step"), int)), default=0)
@@ -125,6 +125,18 @@ def read_metrics_since(run_dir: str | os.PathLike, offset: int = 0) -> tuple[lis
         if isinstance(record, dict):
             records.append(record)
     return records, offset + end
+
+
+def tail_records(run_dir: str | os.PathLike, nbytes: int = 65536) -> list[dict]:
+    """The complete records in the last `nbytes` of metrics.jsonl: the newest step and losses of a run
+    without reading a long log whole (a table of many runs is refreshed every few seconds)."""
+    path = Path(run_dir) / "metrics.jsonl"
+    if not path.is_file():
+        return []
+    size = path.stat().st_size
+    start = max(0, size - nbytes)
+    records, _ = read_metrics_since(run_dir, start)
+    return records[1:] if start else records  # the first line may be cut at `start`
 
 
 def sample_grids(run_dir: str | os.PathLike) -> list[dict]:
