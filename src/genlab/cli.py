@@ -538,7 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "  genlab studio --host 0.0.0.0       # reachable from other machines: only on a trusted network")
     st.add_argument("--runs", default="runs", help="the folder of run folders (default runs/)")
     st.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    st.add_argument("--port", type=_int_in(1, 65535), default=8000)
+    st.add_argument("--port", type=_int_in(1, 65535), default=8000, help="port to serve on (default 8000)")
     st.set_defaults(func=cmd_studio)
     return p
 
