@@ -338,3 +338,24 @@ def test_the_runs_table_reads_only_the_tail_of_a_long_metrics_log(runs_root, run
     assert [r["step"] for r in tail] == list(range(tail[0]["step"], 20005))  # whole lines only, none cut
     info = run_info(run)
     assert info.step == 20004 and info.losses == {"loss_d": 1.0 / 20004}
+
+
+def test_the_slider_walks_between_two_uploaded_images_through_the_encoder(client, run_names, runs_root):
+    from genlab.apps.interpolate import encode_images
+
+    data = np.load(runs_root.parent / "d.npz")["x"]
+    ids = [post(client, "/api/uploads", content=png_upload(data[i])).json()["id"] for i in (0, 1)]
+    name = run_names["vae"]
+    first = png(client.get(f"/api/runs/{name}/interpolate.png?from=upload:{ids[0]}&to=upload:{ids[1]}&t=0"))
+    run = load_run(runs_root / name)
+    x = torch.from_numpy(data[:1]).float()[:, None] / 127.5 - 1
+    expected = make_grid(run.model.generate(encode_images(run.model, x)), 1, padding=0)[..., 0]
+    assert np.array_equal(first, expected)  # t=0 decodes the first image's latent
+    last = png(client.get(f"/api/runs/{name}/interpolate.png?from=upload:{ids[0]}&to=upload:{ids[1]}&t=1"))
+    assert not np.array_equal(first, last)
+    mixed = png(client.get(f"/api/runs/{name}/walk.png?from=upload:{ids[0]}&to=7&steps=4"))
+    assert mixed.shape == (32, 4 * 30 + 2)
+    base = png(client.get(f"/api/runs/{name}/traverse.png?base=upload:{ids[1]}&dims=0&steps=3"))
+    assert base.shape == (32, 3 * 30 + 2)
+    r = client.get(f"/api/runs/{name}/interpolate.png?from=upload:gone&to=1")
+    assert r.status_code == 400 and "upload 'gone' is unknown" in r.json()["error"]

@@ -191,7 +191,7 @@ def test_sample_page_draws_the_seeds_asked_for(browser, server, run_names, shots
     only_local(browser, server)
 
 
-def test_explore_slider_redraws_as_it_moves(browser, server, run_names, shots):
+def test_explore_slider_redraws_as_it_moves(browser, server, run_names, runs_root, shots, tmp_path):
     open_page(browser, server, f"/explore?run={run_names['vae']}")
     wait_for(browser, lambda d: natural(d, "#frame") == (28, 28) and natural(d, "#walk")[0] == 10 * 30 + 2, "frame and walk")
     wait_for(browser, lambda d: natural(d, "#traverse")[0] == 7 * 30 + 2, "the traversal")
@@ -202,6 +202,13 @@ def test_explore_slider_redraws_as_it_moves(browser, server, run_names, shots):
     wait_for(browser, lambda d: int(d.find_element(By.ID, "frame").get_attribute("data-frames")) > before, "new frames")
     wait_for(browser, lambda d: float(d.find_element(By.ID, "frame").get_attribute("data-t")) < 0.2, "the frame at the slider")
     assert float(browser.find_element(By.ID, "t-value").text) < 0.2
+    digit = tmp_path / "digit.png"
+    Image.fromarray(np.load(runs_root.parent / "d.npz")["x"][5]).save(digit)
+    frames = int(browser.find_element(By.ID, "frame").get_attribute("data-frames"))
+    browser.find_element(By.ID, "to-file").send_keys(str(digit))  # the other end: an uploaded image
+    wait_for(browser, lambda d: d.find_element(By.ID, "to").get_attribute("value").startswith("upload:"), "the upload")
+    wait_for(browser, lambda d: int(d.find_element(By.ID, "frame").get_attribute("data-frames")) > frames, "a frame to it")
+    assert not error_text(browser) and natural(browser, "#frame") == (28, 28)
     browser.save_screenshot(str(shots / "explore.png"))
     only_local(browser, server)
 

@@ -45,6 +45,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   G.$("#t").addEventListener("input", frame);
   for (const id of ["#from", "#to", "#slerp", "#label"]) G.$(id).addEventListener("change", () => { frame(); walk(); });
   G.$("#traverse-go").addEventListener("click", traverse);
+  for (const end of ["from", "to"]) {
+    G.$("#" + end + "-file").addEventListener("change", async (e) => {
+      const file = e.target.files[0]; if (!file) return;
+      try { G.$("#" + end).value = "upload:" + (await G.upload(file)).id; G.error(null); frame(); walk(); } catch (err) { G.error(err); }
+    });
+  }
   try {
     await G.runPicker(G.$("#run"), ["gan", "vae", "ae"], (run, r) => {
       G.$("#traverse-panel").hidden = r.family === "gan";
