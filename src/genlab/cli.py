@@ -68,40 +68,12 @@ def _emit(args, result: dict, text: str) -> None:
 # -- train ----------------------------------------------------------------------------------------------
 
 def _train_config(args):
-    from genlab.config import _set_dotted, config_from_dict, load_config, override_value
-    from genlab.errors import CheckpointError
-    from genlab.train.checkpoint import load_checkpoint_meta, resolve_checkpoint, run_dir_of
+    from genlab.apps.training import train_config
 
-    overrides = list(args.set or [])
-    for flag, key in (("steps", "train.steps"), ("epochs", "train.epochs"), ("minutes", "train.minutes"),
-                      ("seed", "train.seed"), ("device", "train.device"), ("out", "train.out"),
-                      ("batch_size", "train.batch_size"), ("precision", "train.precision")):
-        value = getattr(args, flag, None)
-        if value is not None:
-            overrides.append(f"{key}={value}")
-    if args.steps is not None or args.epochs is not None or args.minutes is not None:
-        # an explicit limit replaces the preset's other limits
-        for key, flag in (("train.steps", "steps"), ("train.epochs", "epochs"), ("train.minutes", "minutes")):
-            if getattr(args, flag) is None:
-                overrides.insert(0, f"{key}=null")
-    if args.resume:
-        ckpt = resolve_checkpoint(args.resume)
-        saved = load_checkpoint_meta(ckpt)["config"]  # the saved config, with these overrides on top
-        if args.preset:
-            asked = load_config(args.preset)
-            if (asked.preset, asked.family) != (saved.get("preset"), saved.get("family")):
-                raise CheckpointError(f"run '{run_dir_of(ckpt)}' was trained with preset '{saved.get('preset')}' "
-                                      f"({saved.get('family')}); --preset '{args.preset}' ({asked.family}) cannot "
-                                      "resume it: drop --preset")
-        for item in overrides:
-            key, sep, _ = item.partition("=")
-            if not sep or not key.strip():
-                raise GenlabError(f"override '{item}' is not of the form key.sub=value")
-            _set_dotted(saved, key.strip(), override_value(item))
-        return config_from_dict(saved)
-    if not args.preset:
-        raise GenlabError("train needs --preset NAME (see `genlab presets`) or --resume RUN_DIR")
-    return load_config(args.preset, overrides)
+    return train_config(args.preset, args.set, resume=args.resume,
+                        limits={"steps": args.steps, "epochs": args.epochs, "minutes": args.minutes},
+                        train_settings={k: getattr(args, k, None) for k in
+                                        ("seed", "device", "out", "batch_size", "precision")})
 
 
 def cmd_train(args) -> int:
@@ -151,9 +123,8 @@ def _guidance(args):
 
 def cmd_sample(args) -> int:
     from genlab.apps.sample import parse_range_list, parse_seeds, sample_seeds, write_samples
+    from genlab.apps.runs import open_run
     from genlab.io import check_output_dir, check_output_file
-    from genlab.train.loop import resolve_device
-    from genlab.train.run import load_run
 
     seeds = parse_seeds(args.seeds)
     labels = parse_range_list(args.labels, "labels") if args.labels else None
@@ -164,7 +135,7 @@ def cmd_sample(args) -> int:
     if args.individual:
         check_output_dir(args.individual, "--individual")
     guidance = _guidance(args)
-    run = load_run(args.run, device=resolve_device(args.device, "--device"))
+    run = open_run(args.run, args.device)
     images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size, truncation=args.truncation,
                           guidance=guidance)
     written = write_samples(images, grid=out, individual=args.individual, npz=args.npz, seeds=seeds)
@@ -178,9 +149,8 @@ def cmd_sample(args) -> int:
 
 def _restore_inputs(args):
     from genlab.apps.images import labels_for, load_inputs
+    from genlab.apps.runs import open_run
     from genlab.io import check_output_file
-    from genlab.train.loop import resolve_device
-    from genlab.train.run import load_run
 
     check_output_file(args.out or f"{args.command}.png", "--out")
     if args.npz:
@@ -188,7 +158,7 @@ def _restore_inputs(args):
     if args.command == "denoise":
         from genlab.data.corrupt import parse_corruption
         parse_corruption(args.noise)
-    run = load_run(args.run, device=resolve_device(args.device, "--device"))
+    run = open_run(args.run, args.device)
     sources = list(args.images or []) + list(getattr(args, "image_files", None) or [])
     if not sources:
         raise GenlabError(f"`genlab {args.command}` needs images: IMAGE files, a folder, a .npz file or --images mnist:test")
@@ -196,11 +166,11 @@ def _restore_inputs(args):
     return run, images, labels_for(run.model, labels, len(images), args.label)
 
 
-def _restore_report(args, run, columns: dict, quality: dict, default_out: str) -> int:
+def _restore_report(args, run, result) -> int:
     from genlab.apps.restore import write_strips
 
-    out = args.out or default_out
-    written = write_strips(columns, out, npz=args.npz)
+    columns, quality = result.columns, result.quality
+    written = write_strips(columns, args.out or f"{args.command}.png", npz=args.npz)
     n = len(next(iter(columns.values())))
     _emit(args, {"images": n, "written": [str(p) for p in written], **quality},
           f"{args.command}: {n} images from {run.checkpoint}\n" + "".join(f"  {k}: {v:.4f}\n" if isinstance(v, float) else f"  {k}: {v}\n" for k, v in quality.items())
@@ -209,53 +179,37 @@ def _restore_report(args, run, columns: dict, quality: dict, default_out: str) -
 
 
 def cmd_reconstruct(args) -> int:
-    from genlab.apps.restore import reconstruct
-    from genlab.metrics.image import reconstruction_metrics
+    from genlab.apps.restore import reconstruct_report
 
     run, images, labels = _restore_inputs(args)
-    output = reconstruct(run.model, images, labels)
-    return _restore_report(args, run, {"input": images, "output": output},
-                           reconstruction_metrics(output, images), "reconstruct.png")
+    return _restore_report(args, run, reconstruct_report(run.model, images, labels))
 
 
 def cmd_denoise(args) -> int:
-    from genlab.apps.restore import denoise
-    from genlab.metrics.image import psnr
+    from genlab.apps.restore import denoise_report
 
     run, images, labels = _restore_inputs(args)
-    noisy, output = denoise(run.model, images, args.noise, labels, seed=args.seed)
-    quality = {"psnr_noisy": float(psnr(noisy, images).mean()), "psnr_denoised": float(psnr(output, images).mean())}
-    return _restore_report(args, run, {"input": images, "noisy": noisy, "output": output}, quality, "denoise.png")
+    return _restore_report(args, run, denoise_report(run.model, images, args.noise, labels, seed=args.seed))
 
 
 def cmd_inpaint(args) -> int:
-    import torch
-
-    from genlab.apps.restore import inpaint, make_mask
-    from genlab.metrics.image import psnr
-
-    from genlab.apps.restore import check_mask_spec
+    from genlab.apps.restore import check_mask_spec, inpaint_report, make_mask
 
     check_mask_spec(args.mask)
     run, images, labels = _restore_inputs(args)
     known = make_mask(args.mask, len(images), images.shape[2], images.shape[3], seed=args.seed)
-    output = inpaint(run.model, images, known, iterations=args.iterations, labels=labels)
-    masked = torch.where(known.expand_as(images), images, torch.zeros_like(images))  # the hole shown grey
-    quality = {"psnr_hole": float(psnr(output, images, ~known).mean()),
-               "known_pixels_kept": bool(torch.equal(output[known.expand_as(images)], images[known.expand_as(images)]))}
-    return _restore_report(args, run, {"input": images, "masked": masked, "output": output}, quality, "inpaint.png")
+    return _restore_report(args, run, inpaint_report(run.model, images, known, args.iterations, labels))
 
 
 def cmd_interpolate(args) -> int:
     from genlab.apps.interpolate import interpolate, write_walk
+    from genlab.apps.runs import open_run
     from genlab.io import check_output_file
-    from genlab.train.loop import resolve_device
-    from genlab.train.run import load_run
 
     check_output_file(args.out, "--out")
     if args.gif:
         check_output_file(args.gif, "--gif")
-    run = load_run(args.run, device=resolve_device(args.device, "--device"))
+    run = open_run(args.run, args.device)
     images = interpolate(run.model, args.start, args.end, steps=args.steps, spherical=args.slerp, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps, gif=args.gif)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},
@@ -266,14 +220,13 @@ def cmd_interpolate(args) -> int:
 
 def cmd_traverse(args) -> int:
     from genlab.apps.interpolate import traverse, write_walk
+    from genlab.apps.runs import open_run
     from genlab.apps.sample import parse_range_list
     from genlab.io import check_output_file
-    from genlab.train.loop import resolve_device
-    from genlab.train.run import load_run
 
     dims = parse_range_list(args.dims, "dims")
     check_output_file(args.out, "--out")
-    run = load_run(args.run, device=resolve_device(args.device, "--device"))
+    run = open_run(args.run, args.device)
     images = traverse(run.model, dims, args.range[0], args.range[1], steps=args.steps, base=args.base, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},
@@ -396,6 +349,15 @@ def cmd_demo(args) -> int:
           f"demo {s['status']}: {s['step']} steps ({s['epochs']:.2f} epochs) in {s['train_seconds']:.0f} s\n"
           f"samples:  {run.path / 'samples.png'}\ncurves:   {run.path / 'curves.png'}\n"
           f"summary:  {run.path / 'summary.json'}{quality}")
+    return 0
+
+
+def cmd_studio(args) -> int:
+    from genlab.studio.server import serve
+
+    if not Path(args.runs).is_dir():
+        raise GenlabError(f"--runs '{args.runs}' is not a folder; expected the folder that holds your run folders")
+    serve(args.runs, host=args.host, port=args.port)
     return 0
 
 
@@ -575,6 +537,15 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--quiet", action="store_true")
     dm.add_argument("--json", action="store_true")
     dm.set_defaults(func=cmd_demo)
+
+    st = _parser(sub, "studio", "Open the web studio on your runs: tables, curves, sampling, latent walks, restoration, training.",
+                 "  genlab studio                      # http://127.0.0.1:8000/ over runs/\n"
+                 "  genlab studio --runs my_runs --port 8080\n"
+                 "  genlab studio --host 0.0.0.0       # reachable from other machines: only on a trusted network")
+    st.add_argument("--runs", default="runs", help="the folder of run folders (default runs/)")
+    st.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    st.add_argument("--port", type=_int_in(1, 65535), default=8000, help="port to serve on (default 8000)")
+    st.set_defaults(func=cmd_studio)
     return p
 
 

@@ -117,12 +117,18 @@ def load_config(preset: str | None = None, overrides: list[str] | None = None, b
         raw.setdefault("preset", Path(preset).stem if preset.endswith((".yaml", ".yml")) else preset)
     if base:
         raw = _merge(raw, base)
-    for item in overrides or []:
-        key, sep, value = item.partition("=")
+    apply_overrides(raw, overrides or [])
+    return config_from_dict(raw)
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """Set each `key.sub=value` override (YAML values) in the plain config dict `raw`, in place; returns it."""
+    for item in overrides:
+        key, sep, _ = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"override '{item}' is not of the form key.sub=value")
         _set_dotted(raw, key.strip(), override_value(item))
-    return config_from_dict(raw)
+    return raw
 
 
 def parse_yaml(text: str, where: str) -> Any:

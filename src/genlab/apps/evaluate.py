@@ -197,8 +197,10 @@ def make_evaluator(config: Config):
     return evaluator
 
 
-def train(config: Config, *, resume=None, run_dir=None, progress: bool = True) -> Run:
+def train(config: Config, *, resume=None, run_dir=None, progress: bool = True, stop=None, on_progress=None) -> Run:
     """Train a model from a config, evaluating it every train.eval_every_steps with train.eval_metrics.
     `resume` continues a run folder exactly; `run_dir` names the run folder (and continues it if it
-    already has a checkpoint)."""
-    return train_loop(config, resume=resume, run_dir=run_dir, evaluator=make_evaluator(config), progress=progress)
+    already has a checkpoint); `stop` (a threading.Event, set from any thread) ends it with a checkpoint
+    saved; `on_progress` gets a dict after every step."""
+    return train_loop(config, resume=resume, run_dir=run_dir, evaluator=make_evaluator(config), progress=progress,
+                      stop=stop, on_progress=on_progress)

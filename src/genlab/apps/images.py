@@ -93,3 +93,15 @@ def labels_for(model, labels: torch.Tensor | None, n: int, label: int | None = N
     if labels is None:
         raise GenlabError("this model is class-conditional and these images have no labels: pass --label N")
     return labels
+
+
+def held_out_images(config, n: int = 16) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The first `n` images (in [-1, 1]) and labels of a run's test split (its own data when the dataset
+    has no separate test split: a folder or an .npz), at the run's resolution and channels."""
+    from genlab.data import load_dataset
+
+    d = config.data
+    split = "test" if d.name in ("mnist", "fashion-mnist") else d.split
+    ds = load_dataset(d.name, split, data_dir=d.data_dir, path=d.path, resolution=d.resolution, channels=d.channels)
+    labels = ds.labels[:n] if ds.labels is not None else None
+    return ds.images[:n].float() / 127.5 - 1, labels

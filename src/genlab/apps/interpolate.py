@@ -32,8 +32,11 @@ def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (1 - t[:, None]) * a + t[:, None] * b
 
 
-def endpoint(model, spec: str | int, label: int | None = None) -> torch.Tensor:
-    """The latent (1, L) of a seed ("42") or of an image (a file or data spec; its first image is encoded)."""
+def endpoint(model, spec: str | int | torch.Tensor, label: int | None = None) -> torch.Tensor:
+    """The latent (1, L) of a seed ("42") or of an image (a file or data spec; its first image is encoded);
+    a latent tensor is returned as it is."""
+    if isinstance(spec, torch.Tensor):
+        return spec.reshape(1, -1).cpu()
     text = str(spec).strip()
     if text.lstrip("-").isdigit():
         if not 0 <= int(text) <= MAX_SEED:
@@ -49,19 +52,30 @@ def endpoint(model, spec: str | int, label: int | None = None) -> torch.Tensor:
     return model.encode(images.to(device), lab.to(device) if lab is not None else None).detach().cpu()
 
 
-def interpolate(model, start: str | int, end: str | int, steps: int = 10, spherical: bool = False,
-                label: int | None = None) -> torch.Tensor:
+def interpolate(model, start: str | int | torch.Tensor, end: str | int | torch.Tensor, steps: int = 10,
+                spherical: bool = False, label: int | None = None) -> torch.Tensor:
     """Images (steps, C, H, W) in [-1, 1] decoded along the path from `start` to `end`."""
     if steps < 2:
         raise GenlabError(f"interpolation needs at least 2 steps, got {steps}")
+    return interpolate_at(model, start, end, torch.linspace(0, 1, steps).tolist(), spherical, label)
+
+
+def interpolate_at(model, start: str | int | torch.Tensor, end: str | int | torch.Tensor, fractions: list[float],
+                   spherical: bool = False,
+                   label: int | None = None) -> torch.Tensor:
+    """Images (len(fractions), C, H, W) at the given fractions of the path (0: start, 1: end); one
+    fraction is one frame of a slider."""
+    bad = [f for f in fractions if not 0 <= f <= 1]
+    if bad or not fractions:
+        raise GenlabError(f"interpolation fraction {bad[0] if bad else 'list'} must be in [0, 1]" if bad
+                          else "interpolation needs at least one fraction")
     z0, z1 = endpoint(model, start, label), endpoint(model, end, label)
-    t = torch.linspace(0, 1, steps)
-    zs = (slerp if spherical else lerp)(z0, z1, t)
+    zs = (slerp if spherical else lerp)(z0, z1, torch.tensor(fractions, dtype=torch.float32))
     return _generate(model, zs, label)
 
 
 def traverse(model, dims: list[int], low: float = -3.0, high: float = 3.0, steps: int = 7,
-             base: str | int = 0, label: int | None = None) -> torch.Tensor:
+             base: str | int | torch.Tensor = 0, label: int | None = None) -> torch.Tensor:
     """Images (len(dims) * steps, C, H, W): row i sets latent dimension dims[i] to values from low to high,
     the others held at the base latent (a seed's prior draw or an encoded image)."""
     if steps < 1:
@@ -98,3 +112,13 @@ def write_walk(images: torch.Tensor, png: str | Path, nrow: int, gif: str | Path
         frames = [make_grid(img[None], nrow=1, padding=0) for img in images]
         written.append(save_gif([np.asarray(f) for f in frames], gif, duration_ms=120, scale=4))
     return written
+
+
+def encode_images(model, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    """Latents (N, L) of images (N, C, H, W) in [-1, 1]: the encoder of an autoencoder or VAE, latent
+    optimisation for a GAN; endpoints for interpolate() and traverse()."""
+    if not hasattr(model, "encode"):
+        raise GenlabError(f"a {type(model).__name__} has no encoder to map an image to its latent; use seeds")
+    device = next(model.parameters()).device
+    lab = labels.to(device) if labels is not None else None
+    return model.encode(images.to(device), lab).detach().cpu()

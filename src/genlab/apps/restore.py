@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from genlab.apps.progress import Cancel, Progress, step
 from genlab.data.corrupt import parse_corruption
 from genlab.data.images import read_image
 from genlab.errors import GenlabError
@@ -36,28 +38,32 @@ def _takes_known(model) -> bool:
     return "known" in inspect.signature(model.encode).parameters
 
 
-def _batched(model, fn, images: torch.Tensor, labels, batch_size: int = 256) -> torch.Tensor:
+def _batched(model, fn, images: torch.Tensor, labels, batch_size: int = 256, progress: Progress | None = None,
+             cancel: Cancel | None = None) -> torch.Tensor:
     device = next(model.parameters()).device
     out = []
     for i in range(0, len(images), batch_size):
+        step(i, len(images), progress, cancel)
         lab = labels[i:i + batch_size].to(device) if labels is not None else None
         with torch.no_grad() if hasattr(model, "reconstruct") else contextlib.nullcontext():
             out.append(fn(images[i:i + batch_size].to(device), lab).detach().cpu())
     return torch.cat(out)
 
 
-def reconstruct(model, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+def reconstruct(model, images: torch.Tensor, labels: torch.Tensor | None = None, *,
+                progress: Progress | None = None, cancel: Cancel | None = None) -> torch.Tensor:
     """decode(encode(x))."""
-    return _batched(model, _reconstructor(model), images, labels)
+    return _batched(model, _reconstructor(model), images, labels, progress=progress, cancel=cancel)
 
 
 def denoise(model, images: torch.Tensor, noise: str = "gaussian:0.5", labels: torch.Tensor | None = None,
-            seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+            seed: int = 0, *, progress: Progress | None = None, cancel: Cancel | None = None
+            ) -> tuple[torch.Tensor, torch.Tensor]:
     """(noisy, denoised): corrupt the images with `noise` (see genlab.data.corrupt), then reconstruct."""
     fn = _reconstructor(model)
     corruption = parse_corruption(noise)
     noisy = corruption(images, torch.Generator().manual_seed(seed))[0] if corruption else images
-    return noisy, _batched(model, fn, noisy, labels)
+    return noisy, _batched(model, fn, noisy, labels, progress=progress, cancel=cancel)
 
 
 def make_mask(spec: str, n: int, height: int, width: int, seed: int = 0) -> torch.Tensor:
@@ -118,7 +124,8 @@ def check_mask_spec(spec: str) -> None:
 
 
 def inpaint(model, images: torch.Tensor, known: torch.Tensor, iterations: int = 1,
-            labels: torch.Tensor | None = None, fill: float = -1.0) -> torch.Tensor:
+            labels: torch.Tensor | None = None, fill: float = -1.0, *, progress: Progress | None = None,
+            cancel: Cancel | None = None) -> torch.Tensor:
     """Fill the pixels where `known` is False; the known pixels are returned exactly as given.
 
     The hole starts at `fill` (-1: black, as the corruptions drop pixels, so a DAE trained on `block` or
@@ -136,9 +143,51 @@ def inpaint(model, images: torch.Tensor, known: torch.Tensor, iterations: int = 
         return torch.where(known.expand_as(images), images, model.decode(z, lab).detach().cpu())
     known = known.expand_as(images)
     current = torch.where(known, images, torch.full_like(images, fill))
-    for _ in range(iterations):
-        current = torch.where(known, images, _batched(model, fn, current, labels))
+    for i in range(iterations):
+        step(i, iterations, progress, cancel)
+        current = torch.where(known, images, _batched(model, fn, current, labels, cancel=cancel))
+    step(iterations, iterations, progress, None)
     return current
+
+
+@dataclass
+class Restoration:
+    """What a restoration shows: named columns of images (input | corrupted | output), each (N, C, H, W)
+    in [-1, 1], and its quality numbers (PSNR in dB against the input)."""
+    columns: dict[str, torch.Tensor]
+    quality: dict
+
+
+def reconstruct_report(model, images: torch.Tensor, labels: torch.Tensor | None = None, **callbacks) -> Restoration:
+    """reconstruct(), with its reconstruction metrics."""
+    from genlab.metrics.image import reconstruction_metrics
+
+    output = reconstruct(model, images, labels, **callbacks)
+    return Restoration({"input": images, "output": output}, reconstruction_metrics(output, images))
+
+
+def denoise_report(model, images: torch.Tensor, noise: str = "gaussian:0.5", labels: torch.Tensor | None = None,
+                   seed: int = 0, **callbacks) -> Restoration:
+    """denoise(), with the PSNR of the noisy and of the denoised images against the clean ones."""
+    from genlab.metrics.image import psnr
+
+    noisy, output = denoise(model, images, noise, labels, seed=seed, **callbacks)
+    quality = {"psnr_noisy": float(psnr(noisy, images).mean()), "psnr_denoised": float(psnr(output, images).mean())}
+    return Restoration({"input": images, "noisy": noisy, "output": output}, quality)
+
+
+def inpaint_report(model, images: torch.Tensor, known: torch.Tensor, iterations: int = 1,
+                   labels: torch.Tensor | None = None, **callbacks) -> Restoration:
+    """inpaint(), with the PSNR inside the hole and whether the known pixels were kept exactly; the
+    masked column shows the hole grey."""
+    from genlab.metrics.image import psnr
+
+    output = inpaint(model, images, known, iterations=iterations, labels=labels, **callbacks)
+    known_all = known.expand_as(images)
+    masked = torch.where(known_all, images, torch.zeros_like(images))
+    quality = {"psnr_hole": float(psnr(output, images, ~known).mean()),
+               "known_pixels_kept": bool(torch.equal(output[known_all], images[known_all]))}
+    return Restoration({"input": images, "masked": masked, "output": output}, quality)
 
 
 def write_strips(columns: dict[str, torch.Tensor], png: str | Path, npz: str | Path | None = None,

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from genlab.apps.progress import Cancel, Progress, step
 from genlab.errors import GenlabError
 from genlab.io import atomic_path
 from genlab.viz import save_image, to_uint8
@@ -67,9 +68,11 @@ def guided_latents_for_seeds(model, seeds: list[int], guidance, truncation: floa
 
 
 def sample_seeds(model, seeds: list[int], labels: list[int] | None = None, batch_size: int = 256,
-                 truncation: float | None = None, guidance=None) -> torch.Tensor:
+                 truncation: float | None = None, guidance=None, progress: Progress | None = None,
+                 cancel: Cancel | None = None) -> torch.Tensor:
     """Images (n, C, H, W) in [-1, 1] for the given seeds (and class labels, cycled, for conditional models);
-    `guidance` (GANs: models/guidance.py) lets the discriminator pick and move each seed's latents."""
+    `guidance` (GANs: models/guidance.py) lets the discriminator pick and move each seed's latents.
+    progress(done, total) after each batch; cancel() -> True stops with apps.progress.Cancelled."""
     num_classes = getattr(model, "num_classes", 0)
     if labels is not None and not num_classes:
         raise GenlabError("--labels was given, but this model is not class-conditional")
@@ -94,10 +97,12 @@ def sample_seeds(model, seeds: list[int], labels: list[int] | None = None, batch
         z = latents_for_seeds(model, seeds, truncation).to(device)
     chunks = []
     for i in range(0, len(seeds), batch_size):
+        step(i, len(seeds), progress, cancel)
         lab = label_tensor[i:i + batch_size].to(device) if label_tensor is not None else None
         latents = (model.guide(z[i:i + batch_size], lab, guidance, noise[:, i:i + batch_size]) if guided
                    else z[i:i + batch_size])
         chunks.append(model.generate(latents, lab).cpu())
+    step(len(seeds), len(seeds), progress, None)
     return torch.cat(chunks)
 
 

@@ -9,6 +9,7 @@ import logging
 import math
 import platform
 import signal
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -31,6 +32,7 @@ from genlab.viz import plot_curves, save_image
 log = logging.getLogger("genlab")
 
 Evaluator = Callable[[torch.nn.Module, int], dict]
+ProgressCallback = Callable[[dict], None]  # gets {"step", "total_steps", "images", "time"} (+ losses when logged)
 
 
 def resolve_device(name: str, what: str = "train.device") -> torch.device:
@@ -123,8 +125,12 @@ class Trainer:
     """State of one training run; `fit()` runs it. Use `genlab.train(config)` rather than this class."""
 
     def __init__(self, config: Config, *, resume: str | Path | None = None, run_dir: str | Path | None = None,
-                 evaluator: Evaluator | None = None, progress: bool = True):
+                 evaluator: Evaluator | None = None, progress: bool = True,
+                 stop: threading.Event | None = None, on_progress: ProgressCallback | None = None):
         self.config, self.evaluator, self.progress = config, evaluator, progress
+        # `stop` may be set from any thread (a web server's); the loop ends after the current step with a
+        # checkpoint saved, as on Ctrl-C. `on_progress` is called after every step.
+        self.stop_event, self.on_progress = stop, on_progress
         t = config.train
         self.device = resolve_device(t.device)
         check_precision(t.precision, self.device)
@@ -361,7 +367,8 @@ class Trainer:
                     self.model.after_step(self.images_seen, step_images)  # e.g. the EMA of the generator
                     interval_images += step_images
                     bad = next(((k, v) for k, v in losses.items() if not math.isfinite(v)), None)
-                    stop_now, nan_seen, done = any_flag([stop.requested, bad is not None, self._limit_reached()],
+                    asked = stop.requested or (self.stop_event is not None and self.stop_event.is_set())
+                    stop_now, nan_seen, done = any_flag([asked, bad is not None, self._limit_reached()],
                                                         self.dist, self.device)
                     if nan_seen:
                         where = f"'{last_ckpt}'" if last_ckpt else "none was written yet"
@@ -372,6 +379,7 @@ class Trainer:
                     for k, v in losses.items():
                         sums[k] = sums.get(k, 0.0) + v
                     count += 1
+                    record = None
                     if self.step % t.log_every == 0 or done:
                         now = time.perf_counter()
                         rate = interval_images / max(now - interval_start, 1e-9)
@@ -386,6 +394,9 @@ class Trainer:
                             bar.set_postfix(postfix)
                         sums, count, interval_start, interval_images = {}, 0, now, 0
                     bar.update(1)
+                    if main and self.on_progress is not None:
+                        self.on_progress({"step": self.step, "total_steps": self.total_steps(),
+                                          "images": self.images_seen, **(record or {})})
                     if main and self.step % t.sample_every == 0:
                         self._write_samples()
                     if main and self.evaluator and t.eval_every_steps and self.step % t.eval_every_steps == 0:
@@ -444,10 +455,14 @@ def _rng_key(kind: str, rank: int, d) -> str:
 
 
 def train(config: Config, *, resume: str | Path | None = None, run_dir: str | Path | None = None,
-          evaluator: Evaluator | None = None, progress: bool = True) -> Run:
+          evaluator: Evaluator | None = None, progress: bool = True, stop: threading.Event | None = None,
+          on_progress: ProgressCallback | None = None) -> Run:
     """Train a model from a config. `resume` continues a run folder exactly; `run_dir` names the run
-    folder and continues it when it already has a checkpoint (what a torchrun restart needs)."""
-    return Trainer(config, resume=resume, run_dir=run_dir, evaluator=evaluator, progress=progress).fit()
+    folder and continues it when it already has a checkpoint (what a torchrun restart needs). Setting
+    `stop` (from any thread) ends the run after the current step with a checkpoint; `on_progress` gets
+    a dict after every step."""
+    return Trainer(config, resume=resume, run_dir=run_dir, evaluator=evaluator, progress=progress, stop=stop,
+                   on_progress=on_progress).fit()
 
 
 __all__ = ["train", "Trainer", "Run", "load_run", "resolve_device"]

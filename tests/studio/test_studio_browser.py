@@ -1,0 +1,277 @@
+"""The studio in a real browser: headless Chromium from Debian's `chromium` and `chromium-driver`
+packages, driven by Selenium. Every page is opened and used (a seed set, a slider dragged, a mask
+painted, a training run started and stopped); each test asserts on what the page shows and that the
+browser asked nothing of any host but the studio's. Screenshots go to $GENLAB_SCREENSHOTS."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)), None)
+DRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
+pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
+                                reason="browser tests need the Debian packages chromium chromium-driver")
+webdriver = pytest.importorskip("selenium.webdriver", reason="browser tests need selenium (pip install 'genlab[test]')")
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+WAIT = 30  # seconds any one thing may take to show on 2 busy cores
+
+
+@pytest.fixture(scope="module")
+def server(runs_root):
+    """The studio served by uvicorn on a free localhost port, in a thread."""
+    import uvicorn
+
+    from genlab.studio.server import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(runs_root)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must never download a browser or driver
+    profile = tempfile.mkdtemp(prefix="genlab-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,1000", f"--user-data-dir={profile}",
+                 # every host name but the studio's resolves nowhere: a request elsewhere fails, and is seen
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))
+    driver.set_page_load_timeout(WAIT)
+    driver.get("about:blank")
+    driver.get_log("performance")  # the browser's own start-up page (chrome:// resources): not the studio's
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("GENLAB_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def requested_urls(driver) -> list[str]:
+    """The URLs the browser asked for since the last call (from its performance log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def only_local(driver, base: str) -> None:
+    """Fail on any request not to the studio (data: and blob: URLs are the page's own; chrome:// and
+    about: are the browser's built-in pages, never the network)."""
+    urls = requested_urls(driver)
+    assert any(u.startswith(base + "/") for u in urls), "the log shows no request at all"
+    foreign = [u for u in urls if not u.startswith((base + "/", "data:", "blob:", "chrome://", "about:"))]
+    assert not foreign, f"requests to other hosts: {foreign}"
+    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not [e for e in errors if not expected_error(e)], errors
+
+
+def expected_error(message: str) -> bool:
+    """Console errors a test provokes on purpose: the 400 of a bad request it makes."""
+    return "sample.png?seeds=nope" in message and "400" in message
+
+
+def wait_for(driver, condition, what: str):
+    return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(lambda d: condition(d), message=what)
+
+
+def natural(driver, css: str) -> tuple[int, int]:
+    return tuple(driver.execute_script(
+        "const i = document.querySelector(arguments[0]); return i && i.complete ? [i.naturalWidth, i.naturalHeight] : [0, 0];", css))
+
+
+def open_page(driver, base, path):
+    driver.get(base + path)
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "header nav a"), f"the navigation bar of {path}")
+
+
+def error_text(driver) -> str:
+    return driver.find_element(By.ID, "error").text
+
+
+def text(driver, css: str) -> str:
+    """The text of the first element matching css ('' when none): read in one script, so a table the
+    page redraws every second never hands back a stale element."""
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", css)
+
+
+def test_runs_table_sorts_and_compares(browser, server, run_names, shots):
+    open_page(browser, server, "/runs")
+    rows = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#runs tbody tr")
+                    if len(d.find_elements(By.CSS_SELECTOR, "#runs tbody tr")) >= 4 else None, "the runs table")
+    names = [r.get_attribute("data-run") for r in rows]
+    assert set(run_names.values()) <= set(names)
+    assert natural(browser, f'tr[data-run="{run_names["gan"]}"] img.thumb')[0] == 4 * 30 + 2
+    browser.find_element(By.CSS_SELECTOR, 'th[data-key="family"]').click()
+    families = [r.find_elements(By.TAG_NAME, "td")[4].text for r in browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr")]
+    assert families == sorted(families)
+    for fam in ("gan", "ae"):
+        browser.find_element(By.CSS_SELECTOR, f'tr[data-run="{run_names[fam]}"] input.pick').click()
+    browser.find_element(By.ID, "compare-btn").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "compare").is_displayed() and
+             len(d.find_elements(By.CSS_SELECTOR, "#compare-table tr")) > 3, "the compare table")
+    head = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#compare-table tr:first-child th")]
+    assert head[1:] == [run_names["gan"], run_names["ae"]] or head[1:] == [run_names["ae"], run_names["gan"]]
+    assert browser.find_element(By.ID, "compare-legend").text.count("0000") == 2
+    browser.save_screenshot(str(shots / "runs.png"))
+    only_local(browser, server)
+
+
+def test_run_page_shows_curves_and_grids_over_time(browser, server, run_names, shots):
+    open_page(browser, server, f"/run?run={run_names['vae']}")
+    wait_for(browser, lambda d: natural(d, "#grid")[0] == 4 * 30 + 2, "the newest sample grid")
+    assert browser.find_element(By.CSS_SELECTOR, '[data-fact="step"]').text == "4"
+    assert "step 4" in browser.find_element(By.ID, "grid-label").text
+    slider = browser.find_element(By.ID, "grid-step")
+    ActionChains(browser).click_and_hold(slider).move_by_offset(-slider.size["width"] // 2 + 2, 0).release().perform()
+    wait_for(browser, lambda d: "step 0 " in d.find_element(By.ID, "grid-label").text, "the first grid")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#keys input")) >= 2
+    drawn = browser.execute_script(
+        "const c = document.getElementById('chart'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n;")
+    assert drawn > 500  # the curves were drawn
+    browser.save_screenshot(str(shots / "run.png"))
+    only_local(browser, server)
+
+
+def test_sample_page_draws_the_seeds_asked_for(browser, server, run_names, shots):
+    open_page(browser, server, f"/sample?run={run_names['gan']}")
+    wait_for(browser, lambda d: natural(d, "#grid")[0] == 8 * 30 + 2, "the default 64-image grid")
+    seeds = browser.find_element(By.ID, "seeds")
+    seeds.clear()
+    seeds.send_keys("7-10")
+    nrow = browser.find_element(By.ID, "nrow")
+    nrow.clear()
+    nrow.send_keys("2")
+    browser.find_element(By.ID, "go").click()
+    wait_for(browser, lambda d: natural(d, "#grid") == (2 * 30 + 2, 2 * 30 + 2), "a 2x2 grid of seeds 7-10")
+    assert browser.find_element(By.ID, "download").get_attribute("href").startswith("blob:")
+    assert "seeds 7-10" in browser.find_element(By.ID, "info").text
+    seeds.clear()
+    seeds.send_keys("nope")
+    browser.find_element(By.ID, "go").click()
+    wait_for(browser, lambda d: "seeds 'nope'" in error_text(d), "the error for bad seeds")
+    browser.save_screenshot(str(shots / "sample.png"))
+    only_local(browser, server)
+
+
+def test_explore_slider_redraws_as_it_moves(browser, server, run_names, runs_root, shots, tmp_path):
+    open_page(browser, server, f"/explore?run={run_names['vae']}")
+    wait_for(browser, lambda d: natural(d, "#frame") == (28, 28) and natural(d, "#walk")[0] == 10 * 30 + 2, "frame and walk")
+    wait_for(browser, lambda d: natural(d, "#traverse")[0] == 7 * 30 + 2, "the traversal")
+    before = int(browser.find_element(By.ID, "frame").get_attribute("data-frames"))
+    slider = browser.find_element(By.ID, "t")
+    ActionChains(browser).click_and_hold(slider).move_by_offset(-slider.size["width"] // 4, 0) \
+        .move_by_offset(-slider.size["width"] // 4, 0).release().perform()
+    wait_for(browser, lambda d: int(d.find_element(By.ID, "frame").get_attribute("data-frames")) > before, "new frames")
+    wait_for(browser, lambda d: float(d.find_element(By.ID, "frame").get_attribute("data-t")) < 0.2, "the frame at the slider")
+    assert float(browser.find_element(By.ID, "t-value").text) < 0.2
+    digit = tmp_path / "digit.png"
+    Image.fromarray(np.load(runs_root.parent / "d.npz")["x"][5]).save(digit)
+    frames = int(browser.find_element(By.ID, "frame").get_attribute("data-frames"))
+    browser.find_element(By.ID, "to-file").send_keys(str(digit))  # the other end: an uploaded image
+    wait_for(browser, lambda d: d.find_element(By.ID, "to").get_attribute("value").startswith("upload:"), "the upload")
+    wait_for(browser, lambda d: int(d.find_element(By.ID, "frame").get_attribute("data-frames")) > frames, "a frame to it")
+    assert not error_text(browser) and natural(browser, "#frame") == (28, 28)
+    browser.save_screenshot(str(shots / "explore.png"))
+    only_local(browser, server)
+
+
+def test_restore_paints_a_mask_and_shows_the_inpainting_with_its_psnr(browser, server, run_names, shots):
+    open_page(browser, server, f"/restore?run={run_names['ae']}")
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#picks img")) == 16, "the test images")
+    Select(browser.find_element(By.ID, "task")).select_by_value("denoise")
+    browser.find_element(By.ID, "go").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, '#quality tr[data-key="psnr_denoised"]'), "denoise PSNR")
+    assert browser.find_element(By.CSS_SELECTOR, '#quality tr[data-key="psnr_noisy"] td').text.endswith(" dB")
+    browser.find_elements(By.CSS_SELECTOR, "#picks img")[3].click()
+    Select(browser.find_element(By.ID, "task")).select_by_value("inpaint")
+    canvas = browser.find_element(By.ID, "paint")
+    ActionChains(browser).move_to_element_with_offset(canvas, -60, -20).click_and_hold() \
+        .move_by_offset(60, 10).move_by_offset(60, 10).release().perform()
+    painted = browser.execute_script(
+        "const c = document.getElementById('paint'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 255 && d[i + 1] === 64 && d[i + 2] === 160) n++; return n;")
+    assert painted > 10  # the brush marked the hole on the image
+    browser.find_element(By.ID, "go").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, '#quality tr[data-key="psnr_hole"]'), "inpaint PSNR")
+    kept = browser.find_element(By.CSS_SELECTOR, '#quality tr[data-key="known_pixels_kept"] td').text
+    assert kept == "true" and natural(browser, "#after") == (28, 28)
+    browser.save_screenshot(str(shots / "restore.png"))
+    only_local(browser, server)
+
+
+def test_upscale_page_doubles_an_uploaded_image(browser, server, run_names, shots, tmp_path):
+    photo = tmp_path / "small.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (30, 40, 3), dtype=np.uint8)).save(photo)
+    open_page(browser, server, f"/upscale?run={run_names['sr']}")
+    wait_for(browser, lambda d: Select(d.find_element(By.ID, "run")).first_selected_option.get_attribute("value") == run_names["sr"], "the SR run")
+    browser.find_element(By.ID, "file").send_keys(str(photo))
+    wait_for(browser, lambda d: natural(d, "#after") == (80, 60) and natural(d, "#before") == (80, 60), "the x2 output")
+    assert "x2: 80x60 px" in browser.find_element(By.ID, "info").text
+    browser.save_screenshot(str(shots / "upscale.png"))
+    only_local(browser, server)
+
+
+def test_train_page_starts_and_stops_a_run(browser, server, runs_root, shots):
+    open_page(browser, server, "/train")
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#preset option")) > 5, "the presets")
+    Select(browser.find_element(By.ID, "preset")).select_by_value("seed-dcgan-mnist")
+    browser.find_element(By.ID, "steps").send_keys("100000")
+    browser.find_element(By.ID, "overrides").send_keys(
+        f"data.name=npz\ndata.path={runs_root.parent / 'd.npz'}\ntrain.batch_size=16\nmodel.net_args={{width: 8}}\n"
+        "train.log_every=1\ntrain.sample_every=5\ntrain.n_samples=16\ntrain.checkpoint_every=100000")
+    browser.find_element(By.ID, "start").click()
+    row = '#jobs tbody tr:first-child'
+
+    def step(d):
+        shown = text(d, f"{row} td:nth-child(4)")
+        return int(shown.split("/")[0]) if shown else 0
+    wait_for(browser, lambda d: step(d) >= 3, "training steps counting up")
+    first = step(browser)
+    wait_for(browser, lambda d: step(d) > first, "the step number changing")
+    wait_for(browser, lambda d: natural(d, "#watch-grid")[0] == 4 * 30 + 2, "the live sample grid")
+    browser.save_screenshot(str(shots / "train.png"))
+    wait_for(browser, lambda d: d.execute_script(
+        "const b = document.querySelector(arguments[0]); if (b) b.click(); return !!b;", f"{row} button.stop"), "Stop")
+    wait_for(browser, lambda d: text(d, f"{row} .status").startswith("interrupted"), "the stopped run")
+    run = text(browser, f"{row} td a")
+    summary = json.loads((runs_root / run / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and (runs_root / run / summary["checkpoint"]).is_dir()
+    only_local(browser, server)
