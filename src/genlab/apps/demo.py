@@ -77,9 +77,9 @@ def write_page(result: DemoResult, path: str | os.PathLike) -> Path:
         columns.append(
             f"<section><h2>{html.escape(run.config.preset)}</h2><p>{html.escape(run.config.description)}</p>"
             f"<table>{rows}</table>"
-            f"<h3>samples (fixed latents)</h3><img class=grid src=\"{html.escape(rel)}/samples.png\" alt=samples>"
-            f"<h3>seed 0 &rarr; seed 1 (slerp)</h3><img class=gif src=\"{html.escape(gif_rel)}\" alt=interpolation>"
-            f"<h3>training curves</h3><img class=curves src=\"{html.escape(rel)}/curves.png\" alt=curves>"
+            + _picture("samples (fixed latents)", "grid", run.path / "samples.png", f"{rel}/samples.png")
+            + _picture("seed 0 &rarr; seed 1 (slerp)", "gif", gif, gif_rel)
+            + _picture("training curves", "curves", run.path / "curves.png", f"{rel}/curves.png") +
             f"<p><a href=\"{html.escape(rel)}/\">{html.escape(run.path.name)}/</a></p></section>")
     page = ("<!doctype html><html><head><meta charset=utf-8><title>genlab demo</title><style>"
             "body{font-family:sans-serif;margin:1.5em}main{display:flex;gap:2em;flex-wrap:wrap}"
@@ -90,3 +90,10 @@ def write_page(result: DemoResult, path: str | os.PathLike) -> Path:
             "better).</p><main>" + "".join(columns) + "</main></body></html>\n")
     write_text(path, page)
     return path
+
+
+def _picture(title: str, kind: str, path: Path, src: str) -> str:
+    """A titled <img>, or a note when the file was not written (a run too short to log a curve)."""
+    body = (f"<img class={kind} src=\"{html.escape(src)}\" alt=\"{kind}\">" if Path(path).is_file()
+            else "<p>(not written: the run was too short)</p>")
+    return f"<h3>{title}</h3>{body}"
