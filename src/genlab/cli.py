@@ -311,7 +311,7 @@ def cmd_eval(args) -> int:
     return 0
 
 
-# -- presets, data, demo --------------------------------------------------------------------------------
+# -- presets, data --------------------------------------------------------------------------------------
 
 def cmd_presets(args) -> int:
     from genlab.config import load_config, preset_names
@@ -379,26 +379,6 @@ def _format_data_info(info: dict) -> str:
             lines.append(f"  labels: {hist}")
         lines.append(f"  source: {d['source']}")
     return "\n".join(lines)
-
-
-def cmd_demo(args) -> int:
-    from genlab.apps.demo import demo
-    from genlab.io import check_output_dir
-
-    check_output_dir(args.out, "--out")
-    result = demo(minutes=args.minutes, out=args.out, metrics=None if args.no_eval else args.metrics,
-                  overrides=args.set, progress=not args.quiet)
-    lines = []
-    for run, metrics, gif in zip(result.runs, result.metrics, result.gifs):
-        s = run.summary
-        quality = "".join(f", {k} {v:.2f}" for k, v in metrics.items() if isinstance(v, float))
-        lines.append(f"{run.config.preset}: {s['status']}, {s['step']} steps ({s['epochs']:.2f} epochs) in "
-                     f"{s['train_seconds']:.0f} s{quality}\n  samples: {run.path / 'samples.png'}\n"
-                     f"  curves:  {run.path / 'curves.png'}\n  walk:    {gif}")
-    lines += [f"side by side: {result.page}", f"explore them: genlab studio --runs {args.out}"]
-    _emit(args, {"runs": [{"run": str(r.path), **r.summary, "metrics": m} for r, m in zip(result.runs, result.metrics)],
-                 "page": str(result.page), "studio": f"genlab studio --runs {args.out}"}, "\n".join(lines))
-    return 0
 
 
 # -- main -----------------------------------------------------------------------------------------------
@@ -563,19 +543,6 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=cmd_data)
 
-    dm = _parser(sub, "demo", "Train the document's GAN and a stronger DCGAN on MNIST in one time budget; "
-                 "write samples, curves, GIFs and a side-by-side page.",
-                 "  genlab demo\n  genlab demo --minutes 3 --out runs --no-eval")
-    dm.add_argument("--minutes", type=_float_in(0, above=True), default=9.5,
-                    help="training budget of both models together, shared equally (default 9.5)")
-    dm.add_argument("--set", action="append", metavar="KEY=VALUE", help="config override for both models (repeatable)")
-    dm.add_argument("--out", default="runs")
-    dm.add_argument("--metrics", default="fid1k", help="quality protocol(s) measured at the end (default fid1k: "
-                    "1k generated vs 1k test images, biased upwards against fid10k)")
-    dm.add_argument("--no-eval", action="store_true", dest="no_eval", help="skip the quality measurement")
-    dm.add_argument("--quiet", action="store_true")
-    dm.add_argument("--json", action="store_true")
-    dm.set_defaults(func=cmd_demo)
     return p
 
 
