@@ -138,8 +138,8 @@ def add_commands(sub) -> None:
     dm = _parser(sub, "demo", "Train the document's GAN and a stronger DCGAN on MNIST in one time budget; "
                  "write samples, curves, GIFs and a side-by-side page.",
                  "  genlab demo\n  genlab demo --minutes 3 --out runs --no-eval")
-    dm.add_argument("--minutes", type=_float_in(0, above=True), default=9.5,
-                    help="training budget of both models together, shared equally (default 9.5)")
+    dm.add_argument("--minutes", type=_float_in(0, above=True), default=8.0,
+                    help="training budget of both models together, shared equally (default 8)")
     dm.add_argument("--set", action="append", metavar="KEY=VALUE", help="config override for both models (repeatable)")
     dm.add_argument("--out", default="runs")
     dm.add_argument("--metrics", default="fid1k", help="quality protocol(s) measured at the end (default fid1k: "

@@ -17,6 +17,8 @@ from genlab.train.run import Run, load_run
 # 2k images, with the default ramp-up). The average only reads the weights after each step: the document's
 # model trains exactly as without it. After ~490 steps (a 10-minute budget on 2 CPU cores) it scored
 # fid1k 134 where the raw generator of the same run scored 201 (benchmarks/RESULTS.md).
+# The budget: 8 minutes of training (4 per model) leave room in 15 minutes for fetching MNIST and the
+# Inception weights and for three fid1k passes (1k test images once, 1k samples per model).
 DEMO_EMA_HALF_LIFE_KIMG = 2.0
 
 # (preset, overrides): the document's Keras DCGAN, then the `dcgan-mnist` preset (strided/transposed convs
@@ -38,7 +40,7 @@ class DemoResult:
     page: Path | None = None
 
 
-def demo(minutes: float = 9.5, out: str = "runs", metrics: str | None = "fid1k",
+def demo(minutes: float = 8.0, out: str = "runs", metrics: str | None = "fid1k",
          overrides: list[str] | None = None, progress: bool = True,
          models: tuple[tuple[str, tuple[str, ...]], ...] = DEMO_MODELS) -> DemoResult:
     """Train each of `models` for an equal share of `minutes` of wall time, evaluate each with `metrics`
