@@ -20,8 +20,9 @@ from genlab.train.run import load_run
 def tiny_data(tmp_path):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", x=(rng.random((64, 28, 28)) * 255).astype(np.uint8), y=rng.integers(0, 4, 64))
-    return ["--set", "data.name=npz", "--set", f"data.path={tmp_path / 'd.npz'}", "--set", "train.batch_size=16",
-            "--set", "model.net_args={width: 8}", "--set", "train.n_samples=16", "--set", "train.tensorboard=false", "--set", "train.log_every=1"]
+    overrides = [f"data.path={tmp_path / 'd.npz'}", "data.name=npz", "train.batch_size=16", "model.net_args={width: 8}",
+                 "train.n_samples=16", "train.tensorboard=false", "train.log_every=1"]
+    return [arg for item in overrides for arg in ("--set", item)]
 
 
 def page_sources(page: Path) -> list[Path]:

@@ -111,7 +111,8 @@ def example_inputs(model: nn.Module, family: str, n: int, seed: int = 0) -> dict
 def _wrapper_and_shapes(model: nn.Module, family: str, names: list[str]):
     batch = torch.export.Dim("batch", min=1, max=1 << 20)
     if family in IMAGE_FAMILIES:
-        h, w = torch.export.Dim("height", min=model.min_input_size, max=1 << 14), torch.export.Dim("width", min=model.min_input_size, max=1 << 14)
+        h = torch.export.Dim("height", min=model.min_input_size, max=1 << 14)
+        w = torch.export.Dim("width", min=model.min_input_size, max=1 << 14)
         return Upscaler(model), ({0: batch, 2: h, 3: w},), "upscaled"
     wrapper = LabeledLatentToImage(model) if "labels" in names else LatentToImage(model)
     return wrapper, tuple({0: batch} for _ in names), "images"
