@@ -177,6 +177,15 @@ CASES = [
     (["stylize", "{ws}/color.png", "--style", "klimt", "--out", "{ws}/s.png", "--size", "0"], "--size: 0 is out of range"),
     (["stylize", "{ws}/color.png", "--style", "klimt", "--out", "{ws}/s.png", "--steps", "0"], "--steps: 0 is out of range"),
     (["stylize", "{ws}/color.png", "--style", "klimt", "--out", "{ws}/s.png", "--style-weight", "-1"], "-1 is out of range"),
+    # -- export ---------------------------------------------------------------------------------------
+    (["export", "{gan}", "--format", "tflite", "--out", "{ws}/g.onnx"], "invalid choice: 'tflite'"),
+    (["export", "{gan}", "--out", "{ws}/g.onnx"], "the following arguments are required: --format"),
+    (["export", "{gan}", "--format", "onnx"], "the following arguments are required: --out"),
+    (["export", "{gan}", "--format", "onnx", "--out", "{ws}/adir"], "--out '{ws}/adir' is a folder; expected a file"),
+    (["export", "{gan}", "--format", "web", "--out", "{ws}/afile.txt"], "--out '{ws}/afile.txt' is a file; expected a folder"),
+    (["export", "{ws}/missing_run", "--format", "onnx", "--out", "{ws}/g.onnx"], "missing_run' does not exist"),
+    (["export", "{damaged:model}", "--format", "onnx", "--out", "{ws}/g.onnx"], "model.safetensors' is damaged"),
+    (["export", "{damaged:latent}", "--format", "web", "--out", "{ws}/page"], "does not fit its config.json"),
     # -- demo, data, presets, the command itself -------------------------------------------------------
     (["demo", "--metrics", "fid3k"], "'fid3k'"),
     (["demo", "--metrics", ","], "--metrics ',' names no protocol"),

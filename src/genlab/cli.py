@@ -266,7 +266,7 @@ def cmd_eval(args) -> int:
     return 0
 
 
-# -- presets, data, demo --------------------------------------------------------------------------------
+# -- presets, data --------------------------------------------------------------------------------------
 
 def cmd_presets(args) -> int:
     from genlab.config import load_config, preset_names
@@ -334,22 +334,6 @@ def _format_data_info(info: dict) -> str:
             lines.append(f"  labels: {hist}")
         lines.append(f"  source: {d['source']}")
     return "\n".join(lines)
-
-
-def cmd_demo(args) -> int:
-    from genlab.apps.demo import demo
-    from genlab.io import check_output_dir
-
-    check_output_dir(args.out, "--out")
-    run, results = demo(minutes=args.minutes, out=args.out, metrics=None if args.no_eval else args.metrics,
-                        progress=not args.quiet)
-    s = run.summary
-    quality = "".join(f"\n{k + ':':9s} {v:.2f}" for k, v in results.items())
-    _emit(args, {"run": str(run.path), **s, "metrics": results},
-          f"demo {s['status']}: {s['step']} steps ({s['epochs']:.2f} epochs) in {s['train_seconds']:.0f} s\n"
-          f"samples:  {run.path / 'samples.png'}\ncurves:   {run.path / 'curves.png'}\n"
-          f"summary:  {run.path / 'summary.json'}{quality}")
-    return 0
 
 
 def cmd_studio(args) -> int:
@@ -526,17 +510,6 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--data-dir", help="folder with IDX files instead of the cache")
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=cmd_data)
-
-    dm = _parser(sub, "demo", "Train the document's GAN on MNIST for a few minutes and write samples, curves, summary.",
-                 "  genlab demo\n  genlab demo --minutes 3 --out runs --no-eval")
-    dm.add_argument("--minutes", type=_float_in(0, above=True), default=9.5, help="training budget (default 9.5)")
-    dm.add_argument("--out", default="runs")
-    dm.add_argument("--metrics", default="fid1k", help="quality protocol(s) measured at the end (default fid1k: "
-                    "1k generated vs 1k test images, biased upwards against fid10k)")
-    dm.add_argument("--no-eval", action="store_true", dest="no_eval", help="skip the quality measurement")
-    dm.add_argument("--quiet", action="store_true")
-    dm.add_argument("--json", action="store_true")
-    dm.set_defaults(func=cmd_demo)
 
     st = _parser(sub, "studio", "Open the web studio on your runs: tables, curves, sampling, latent walks, restoration, training.",
                  "  genlab studio                      # http://127.0.0.1:8000/ over runs/\n"

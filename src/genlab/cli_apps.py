@@ -1,4 +1,5 @@
-"""The CLI's image-to-image applications (upscale, stylize): each parses, calls one apps function, prints.
+"""The CLI's applications beyond sampling (upscale, stylize, export, demo): each parses, calls one apps
+function, prints.
 
 Kept apart from cli.py so that each new application adds its commands here without growing that file.
 """
@@ -35,8 +36,56 @@ def cmd_stylize(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from genlab.apps.export import check_exportable, export_onnx, require_export_packages
+    from genlab.io import check_output_dir, check_output_file
+    from genlab.train.run import load_run
+
+    (check_output_file if args.format == "onnx" else check_output_dir)(args.out, "--out")
+    require_export_packages()
+    run = load_run(args.run)
+    check_exportable(run)
+    if args.format == "onnx":
+        result, page = export_onnx(run, args.out), None
+    else:
+        from genlab.apps.webexport import export_web
+        web = export_web(run, args.out)
+        result, page = web.onnx, web.out / "index.html"
+    shape = lambda items: ", ".join(f"{n} {list(s)}" for n, s in items)  # noqa: E731
+    text = (f"wrote {result.path} ({result.family} run {run.path.name}, step {run.step})\n"
+            f"  inputs:  {shape(result.inputs)}\n  outputs: {shape(result.outputs)}\n"
+            f"  max |onnxruntime - pytorch| over {result.check_batch} samples: {result.max_abs_diff:.3g}")
+    if page:
+        text += (f"\npage: {page} (serve the folder, e.g. `python -m http.server -d {args.out}`, "
+                 "then open http://127.0.0.1:8000)")
+    _emit(args, {"path": str(result.path), "family": result.family, "inputs": result.inputs,
+                 "outputs": result.outputs, "max_abs_diff": result.max_abs_diff, "page": str(page) if page else None},
+          text)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from genlab.apps.demo import demo
+    from genlab.io import check_output_dir
+
+    check_output_dir(args.out, "--out")
+    result = demo(minutes=args.minutes, out=args.out, metrics=None if args.no_eval else args.metrics,
+                  overrides=args.set, progress=not args.quiet)
+    lines = []
+    for run, metrics, gif in zip(result.runs, result.metrics, result.gifs):
+        s = run.summary
+        quality = "".join(f", {k} {v:.2f}" for k, v in metrics.items() if isinstance(v, float))
+        lines.append(f"{run.config.preset}: {s['status']}, {s['step']} steps ({s['epochs']:.2f} epochs) in "
+                     f"{s['train_seconds']:.0f} s{quality}\n  samples: {run.path / 'samples.png'}\n"
+                     f"  curves:  {run.path / 'curves.png'}\n  walk:    {gif}")
+    lines += [f"side by side: {result.page}", f"explore them: genlab studio --runs {args.out}"]
+    _emit(args, {"runs": [{"run": str(r.path), **r.summary, "metrics": m} for r, m in zip(result.runs, result.metrics)],
+                 "page": str(result.page), "studio": f"genlab studio --runs {args.out}"}, "\n".join(lines))
+    return 0
+
+
 def add_commands(sub) -> None:
-    """The `upscale` and `stylize` subcommands."""
+    """The `upscale`, `stylize`, `export` and `demo` subcommands."""
     up = _parser(sub, "upscale", "Super-resolve images of any size with a trained SR run (overlapping tiles).",
                  "  genlab upscale runs/00005-edsr-x2-photos photo.jpg --out upscaled/\n"
                  "  genlab upscale RUN photos_folder/ --out upscaled/ --tile 192 --overlap 24")
@@ -72,3 +121,30 @@ def add_commands(sub) -> None:
     sy.add_argument("--device", default="cpu")
     sy.add_argument("--json", action="store_true")
     sy.set_defaults(func=cmd_stylize)
+
+    ex = _parser(sub, "export", "Export a run's generator, decoder or upscaler to ONNX (checked against PyTorch), "
+                 "or as a static web page that samples it in the browser.",
+                 "  genlab export runs/00001-dcgan-mnist --format onnx --out G.onnx\n"
+                 "  genlab export runs/00001-cgan-mnist --format web --out cgan-page/\n"
+                 "  python -m http.server -d cgan-page/   # then open http://127.0.0.1:8000\n"
+                 "  genlab export runs/00005-edsr-x2-photos --format onnx --out edsr.onnx")
+    ex.add_argument("run", metavar="RUN_OR_CHECKPOINT")
+    ex.add_argument("--format", required=True, choices=("onnx", "web"),
+                    help="onnx: one .onnx file; web: a folder with index.html, the model and ONNX Runtime Web")
+    ex.add_argument("--out", required=True, metavar="FILE_OR_DIR", help="the .onnx file (onnx) or a folder (web)")
+    ex.add_argument("--json", action="store_true")
+    ex.set_defaults(func=cmd_export)
+
+    dm = _parser(sub, "demo", "Train the document's GAN and a stronger DCGAN on MNIST in one time budget; "
+                 "write samples, curves, GIFs and a side-by-side page.",
+                 "  genlab demo\n  genlab demo --minutes 3 --out runs --no-eval")
+    dm.add_argument("--minutes", type=_float_in(0, above=True), default=8.0,
+                    help="training budget of both models together, shared equally (default 8)")
+    dm.add_argument("--set", action="append", metavar="KEY=VALUE", help="config override for both models (repeatable)")
+    dm.add_argument("--out", default="runs")
+    dm.add_argument("--metrics", default="fid1k", help="quality protocol(s) measured at the end (default fid1k: "
+                    "1k generated vs 1k test images, biased upwards against fid10k)")
+    dm.add_argument("--no-eval", action="store_true", dest="no_eval", help="skip the quality measurement")
+    dm.add_argument("--quiet", action="store_true")
+    dm.add_argument("--json", action="store_true")
+    dm.set_defaults(func=cmd_demo)
