@@ -70,6 +70,18 @@ def test_progress_is_called_once_per_tile():
     assert len(calls) == tile_count(37, 50, tile=20, overlap=4) == 4 * 5 and set(calls) == {1}
 
 
+def test_cancel_stops_before_the_next_tile():
+    from genlab.apps.progress import Cancelled
+
+    calls = []
+    with pytest.raises(Cancelled, match="cancelled after 3 of 20 tiles"):
+        upscale_image(model(), image(h=37, w=50), tile=20, overlap=4, progress=calls.append,
+                      cancel=lambda: len(calls) >= 3)
+    assert len(calls) == 3
+    whole = upscale_image(model(), image(h=37, w=50), tile=20, overlap=4, cancel=lambda: False)
+    assert whole.shape == (3, 74, 100)
+
+
 def test_gray_runs_as_rgb_and_returns_the_mean_plane():
     m, gray = model(), image(c=1)
     out = upscale_image(m, gray, tile=256, overlap=0)

@@ -29,6 +29,12 @@ def tiny_data(root):
 
 
 @pytest.fixture(scope="session")
+def tiny_overrides() -> list[str]:
+    """The train.* overrides that make any preset a few-second run."""
+    return list(COMMON)
+
+
+@pytest.fixture(scope="session")
 def runs_root(tmp_path_factory):
     """A runs folder with four tiny finished runs: seed-dcgan-mnist, dae-mnist, vae-conv-mnist, srcnn-x2-photos."""
     from genlab.config import load_config

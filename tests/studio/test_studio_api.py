@@ -359,3 +359,85 @@ def test_the_slider_walks_between_two_uploaded_images_through_the_encoder(client
     assert base.shape == (32, 3 * 30 + 2)
     r = client.get(f"/api/runs/{name}/interpolate.png?from=upload:gone&to=1")
     assert r.status_code == 400 and "upload 'gone' is unknown" in r.json()["error"]
+
+
+def test_the_sample_page_learns_the_models_classes(client, runs_root, run_names, tiny_overrides):
+    import shutil
+
+    from genlab.config import load_config
+    from genlab.train.loop import train
+
+    assert client.get(f"/api/runs/{run_names['gan']}/model").json()["num_classes"] == 0
+    name = "99990-cgan"
+    npz = runs_root.parent / "d.npz"  # labels 0-3
+    cfg = load_config("cgan-mnist", tiny_overrides + ["data.name=npz", f"data.path={npz}", "train.steps=2",
+                                              "model.net_args={width: 8, spectral_norm: true}", "model.cr_weight=0"])
+    train(cfg, run_dir=runs_root / name, progress=False)
+    try:
+        info = client.get(f"/api/runs/{name}/model").json()
+        assert (info["family"], info["num_classes"], info["image"], info["step"]) == ("gan", 4, [1, 28, 28], 2)
+        assert png(client.get(f"/api/runs/{name}/sample.png?seeds=0-3&labels=3")).shape == (62, 62)
+        r = client.get(f"/api/runs/{name}/sample.png?seeds=0&labels=4")
+        assert r.status_code == 400 and "classes 0-3" in r.json()["error"]
+    finally:
+        shutil.rmtree(runs_root / name)
+
+
+def test_resume_a_run_from_the_train_api_continues_the_same_folder(client, runs_root, run_names):
+    import shutil
+
+    name = "99989-resumed"
+    shutil.copytree(runs_root / run_names["gan"], runs_root / name)
+    try:
+        r = post(client, "/api/jobs", json={"resume": name, "steps": 7, "overrides": ["train.checkpoint_every=1000"]})
+        assert r.status_code == 201, r.text
+        final = _wait(client, r.json()["id"], ("finished", "failed", "interrupted"))
+        assert (final["status"], final["run"], final["step"], final["preset"]) == ("finished", name, 7, "seed-dcgan-mnist")
+        summary = json.loads((runs_root / name / "summary.json").read_text())
+        assert summary["step"] == 7 and (runs_root / name / "checkpoints" / "step_000007").is_dir()
+        steps = [json.loads(line)["step"] for line in (runs_root / name / "metrics.jsonl").read_text().splitlines()]
+        assert steps == [1, 2, 3, 4, 5, 6, 7]  # the old curve, continued
+    finally:
+        shutil.rmtree(runs_root / name)
+
+
+@pytest.mark.parametrize("body, status, message", [
+    ({"resume": "00000-nope"}, 404, "does not exist"), ({"resume": 5}, 400, '"resume" must be'),
+    ({"resume": "../x"}, 403, "")])
+def test_bad_resume_requests_are_one_line_errors(client, body, status, message):
+    r = post(client, "/api/jobs", json=body)
+    assert r.status_code == status and message in r.json()["error"], r.text
+
+
+def test_a_request_whose_client_went_away_stops_its_work():
+    import asyncio
+
+    from genlab.apps.progress import Cancelled
+    from genlab.studio.http import cancellable
+
+    class GoneAfterTwoChecks:  # a request whose client disconnects while the work runs
+        checks = 0
+
+        async def is_disconnected(self):
+            self.checks += 1
+            return self.checks > 2
+
+    class Stays:
+        async def is_disconnected(self):
+            return False
+
+    done = []
+
+    def work(cancel, pause):
+        for i in range(500):
+            if cancel():
+                raise Cancelled(f"cancelled after {i} items")
+            done.append(i)
+            time.sleep(pause)
+        return "finished"
+    start = time.perf_counter()
+    with pytest.raises(Cancelled):
+        asyncio.run(cancellable(GoneAfterTwoChecks(), work, pause=0.01))
+    assert 0 < len(done) < 200 and time.perf_counter() - start < 3  # stopped, not the whole 5 s of work
+    done.clear()
+    assert asyncio.run(cancellable(Stays(), work, pause=0)) == "finished" and len(done) == 500

@@ -173,6 +173,8 @@ def test_run_page_shows_curves_and_grids_over_time(browser, server, run_names, s
 def test_sample_page_draws_the_seeds_asked_for(browser, server, run_names, shots):
     open_page(browser, server, f"/sample?run={run_names['gan']}")
     wait_for(browser, lambda d: natural(d, "#grid")[0] == 8 * 30 + 2, "the default 64-image grid")
+    wait_for(browser, lambda d: "unconditional" in text(d, "#classes"), "the model's classes")
+    assert not browser.find_element(By.ID, "labels").is_enabled()
     seeds = browser.find_element(By.ID, "seeds")
     seeds.clear()
     seeds.send_keys("7-10")
@@ -274,4 +276,14 @@ def test_train_page_starts_and_stops_a_run(browser, server, runs_root, shots):
     run = text(browser, f"{row} td a")
     summary = json.loads((runs_root / run / "summary.json").read_text())
     assert summary["status"] == "interrupted" and (runs_root / run / summary["checkpoint"]).is_dir()
+    # resume it from the page: the same folder continues to the new total
+    open_page(browser, server, "/train")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"#resume option[value='{run}']"), "the run to resume")
+    Select(browser.find_element(By.ID, "resume")).select_by_value(run)
+    assert not browser.find_element(By.ID, "preset").is_enabled() and text(browser, "#start") == "Resume training"
+    browser.find_element(By.ID, "steps").send_keys(str(summary["step"] + 3))
+    browser.find_element(By.ID, "start").click()
+    wait_for(browser, lambda d: text(d, f"{row} .status").startswith("finished"), "the resumed run finishing")
+    assert text(browser, f"{row} td a") == run and step(browser) == summary["step"] + 3
+    assert json.loads((runs_root / run / "summary.json").read_text())["step"] == summary["step"] + 3
     only_local(browser, server)

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from genlab.apps.progress import Cancel, Cancelled
 from genlab.data.images import open_image, read_image, save_image_uint8
 from genlab.errors import DataError
 from genlab.io import check_output_dir
@@ -84,10 +85,11 @@ def check_size(model, height: int, width: int, name: str = "the image") -> None:
 
 @torch.no_grad()
 def upscale_image(model, image: torch.Tensor, *, tile: int = 128, overlap: int = 16,
-                  progress: Callable[[int], None] | None = None) -> torch.Tensor:
+                  progress: Callable[[int], None] | None = None, cancel: Cancel | None = None) -> torch.Tensor:
     """uint8 (C, H, W), C in 1, 3, 4 -> uint8 (C, H*s, W*s) through `model.upscale` on overlapping tiles.
 
-    progress: called with 1 after each tile (e.g. a tqdm bar's update)."""
+    progress: called with 1 after each tile (e.g. a tqdm bar's update); cancel() -> True stops the work
+    before the next tile with apps.progress.Cancelled."""
     if image.dtype != torch.uint8 or image.ndim != 3 or image.shape[0] not in (1, 3, 4):
         raise DataError(f"an image to upscale must be uint8 (C, H, W) with C 1, 3 or 4, got {image.dtype} "
                         f"{tuple(image.shape)}")
@@ -96,7 +98,15 @@ def upscale_image(model, image: torch.Tensor, *, tile: int = 128, overlap: int =
     c, height, width = image.shape
     check_size(model, height, width)
     scale = model.scale
-    step = (lambda: progress(1)) if progress else (lambda: None)
+    total, done = tile_count(height, width, tile=tile, overlap=overlap), 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(1)
+        if cancel is not None and done < total and cancel():
+            raise Cancelled(f"upscaling cancelled after {done} of {total} tiles")
     x = image.to(_device(model)).float().unsqueeze(0) / 127.5 - 1  # (1, C, H, W) in [-1, 1]
     colour = x[:, :3] if c == 4 else x
     out = _tiled(_colour_fn(model, colour.shape[1]), colour, scale, tile, overlap, step)[0]

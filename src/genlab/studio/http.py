@@ -2,12 +2,14 @@
 parsing with one-line errors, and images as PNG responses or data URLs."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import io
 import json
 import logging
 import math
+import threading
 from typing import Awaitable, Callable
 
 import numpy as np
@@ -58,6 +60,31 @@ def api(fn: Callable[[Request], Awaitable[Response]]):
 async def in_thread(fn, *args, **kwargs):
     """Run blocking work (a model, a file) off the event loop."""
     return await run_in_threadpool(fn, *args, **kwargs)
+
+
+POLL_SECONDS = 0.1  # how often a long request checks that its client is still there
+
+
+async def cancellable(request: Request, fn: Callable, *args, **kwargs):
+    """Run blocking `fn(*args, cancel=..., **kwargs)` off the event loop, where cancel() turns True once
+    the client has gone away (a closed tab, an aborted fetch, a newer request from the same page), so
+    long work stops at its next check instead of running on for nobody while others wait on the lock."""
+    gone = threading.Event()
+
+    async def watch() -> None:
+        while not gone.is_set():
+            if await request.is_disconnected():
+                log.info("studio: the client of %s went away; its work stops", request.url.path)
+                gone.set()
+                return
+            await asyncio.sleep(POLL_SECONDS)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        return await in_thread(fn, *args, cancel=gone.is_set, **kwargs)
+    finally:
+        gone.set()  # ends the watcher (and tells the work, if it is still going, that nobody waits)
+        watcher.cancel()
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -1,5 +1,5 @@
-"""Train: start a preset with overrides in a background thread of the server, watch it, stop it with
-its checkpoint kept. Starting and stopping change state: they need the page's token (server.py)."""
+"""Train: start a preset with overrides (or resume a run of the runs folder) in a background thread of
+the server, watch it, stop it with its checkpoint kept. Starting and stopping change state: they need the page's token (server.py)."""
 from __future__ import annotations
 
 from starlette.responses import JSONResponse
@@ -46,16 +46,26 @@ def page(studio):
     @api
     async def start(request):
         body = await json_body(request)
-        preset = body.get("preset")
-        if not isinstance(preset, str) or not preset:
-            raise GenlabError('"preset" is required: a preset name (see the list)')
+        preset, resume = body.get("preset"), body.get("resume")
+        if resume is not None and (not isinstance(resume, str) or not resume):
+            raise GenlabError('"resume" must be the name of a run in the runs folder')
+        if not resume and (not isinstance(preset, str) or not preset):
+            raise GenlabError('"preset" is required: a preset name (see the list), or "resume": a run name')
         if sum(j.alive for j in studio.jobs.values()) >= MAX_RUNNING:
             raise GenlabError(f"{MAX_RUNNING} training runs are going already; stop one first")
         limits = {"steps": number(body.get("steps"), "steps", int, 1, 10**9, default=None),
                   "minutes": number(body.get("minutes"), "minutes", float, 0.01, 10**6, default=None)}
-        cfg = await in_thread(train_config, preset, _overrides(body.get("overrides")), limits=limits,
-                              train_settings={"out": str(studio.root)})
-        job = TrainingJob(cfg).start()
+        overrides = _overrides(body.get("overrides"))
+        if resume:  # the run's own config (its preset), the new limits and overrides on top
+            run_dir = studio.run_dir(resume)
+            if studio.training(resume):
+                raise GenlabError(f"run '{resume}' is training already; stop it before resuming it")
+            cfg = await in_thread(train_config, None, overrides, resume=str(run_dir), limits=limits)
+            job = TrainingJob(cfg, resume=str(run_dir)).start()
+        else:
+            cfg = await in_thread(train_config, preset, overrides, limits=limits,
+                                  train_settings={"out": str(studio.root)})
+            job = TrainingJob(cfg).start()
         job_id = studio.add_job(job)
         return JSONResponse(job_row(job_id, job), status_code=201)
 

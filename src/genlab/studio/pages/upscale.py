@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from genlab.errors import GenlabError
-from genlab.studio.http import api, in_thread, json_body, png_bytes
+from genlab.studio.http import api, cancellable, json_body, png_bytes
 from genlab.studio.security import decode_image
 
 MAX_INPUT_PIXELS = 1024 * 1024  # what the page upscales in one request
@@ -27,7 +27,7 @@ def page(studio):
     async def upscale(request):
         body = await json_body(request)
 
-        def go():
+        def go(cancel):
             run = studio.run(request.path_params["run"])
             if run.config.family != "sr":
                 raise GenlabError(f"upscaling needs a super-resolution (sr) run; '{run.path.name}' is a "
@@ -36,14 +36,14 @@ def page(studio):
             if image.shape[1] * image.shape[2] > MAX_INPUT_PIXELS:
                 raise GenlabError(f"the image is {image.shape[2]}x{image.shape[1]}; the studio upscales at most "
                                   f"{MAX_INPUT_PIXELS:,} pixels (use `genlab upscale` for larger ones)")
-            with studio.lock:
-                output = upscale_image(run.model, image)
+            with studio.lock:  # cancel: the page sent a newer image, or was closed, while this one waited or ran
+                output = upscale_image(run.model, image, cancel=cancel)
             s = run.model.scale
             bicubic = F.interpolate(image[None].float(), scale_factor=s, mode="bicubic", align_corners=False)
             bicubic = bicubic.clamp(0, 255).round().to(torch.uint8)[0]
             return {"output": url(output), "bicubic": url(bicubic), "scale": s,
                     "width": int(output.shape[2]), "height": int(output.shape[1])}
-        return JSONResponse(await in_thread(go))
+        return JSONResponse(await cancellable(request, go))
 
     return Page("upscale", "Upscale", [Route("/api/runs/{run}/upscale", upscale, methods=["POST"])],
                 families=("sr",))

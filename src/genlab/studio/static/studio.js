@@ -11,7 +11,7 @@ G.api = async function (path, opts) {
   if (opts.method && opts.method !== "GET") headers["X-Genlab-Token"] = G.token();
   let body = opts.body;
   if (opts.json !== undefined) { body = JSON.stringify(opts.json); headers["Content-Type"] = "application/json"; }
-  const res = await fetch(path, { method: opts.method || "GET", headers, body });
+  const res = await fetch(path, { method: opts.method || "GET", headers, body, signal: opts.signal });
   const kind = res.headers.get("content-type") || "";
   const data = kind.includes("json") ? await res.json() : await res.blob();
   if (!res.ok) throw new Error((data && data.error) || ("HTTP " + res.status));
@@ -20,7 +20,24 @@ G.api = async function (path, opts) {
 
 G.error = function (err) {
   const box = G.$("#error");
+  if (err && err.name === "AbortError") return;  // a request the page itself replaced or cancelled
   if (box) box.textContent = err ? (err.message || String(err)) : "";
+};
+
+// an AbortSignal for a new request of kind `key`, aborting the previous one of that kind: the server
+// notices the dropped connection and stops that work, so it never runs on for nobody
+G._controllers = {};
+G.latest = function (key) {
+  if (G._controllers[key]) G._controllers[key].abort();
+  G._controllers[key] = new AbortController();
+  return G._controllers[key].signal;
+};
+// whether a newer request of kind `key` has taken the place of the one with `signal`
+G.replaced = (key, signal) => Boolean(G._controllers[key]) && G._controllers[key].signal !== signal;
+G.cancel = function (key) {
+  const c = G._controllers[key];
+  if (c) { c.abort(); delete G._controllers[key]; return true; }
+  return false;
 };
 
 G.fmt = (v) => typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : (v == null ? "" : String(v));
@@ -66,8 +83,8 @@ G.runPicker = async function (select, families, onChange) {
 };
 
 // load `url` into <img>, resolving once it has loaded (rejecting with the server's message on failure)
-G.loadImage = async function (img, url) {
-  const res = await fetch(url);
+G.loadImage = async function (img, url, signal) {
+  const res = await fetch(url, { signal });
   if (!res.ok) { let msg = "HTTP " + res.status; try { msg = (await res.json()).error; } catch (e) {} throw new Error(msg); }
   const blob = await res.blob();
   const old = img.src;

@@ -3,16 +3,34 @@
 let presets = [], watched = null, offset = 0, records = [];
 
 function describe() {
+  const resume = G.$("#resume").value;
+  G.$("#preset").disabled = Boolean(resume);
   const p = presets.find((x) => x.name === G.$("#preset").value);
-  G.$("#description").textContent = p ? p.family + ": " + p.description : "";
+  G.$("#description").textContent = resume ? "resumes " + resume + " from its newest checkpoint, with its own config; " +
+    "steps and minutes are the run's new totals" : (p ? p.family + ": " + p.description : "");
+  G.$("#start").textContent = resume ? "Resume training" : "Start training";
+}
+
+// the runs with a checkpoint, to continue one
+async function resumable() {
+  const { runs } = await G.api("/api/runs");
+  const select = G.$("#resume"), kept = select.value;
+  select.length = 1;
+  for (const r of runs.filter((r) => r.checkpoints > 0)) {
+    const o = document.createElement("option");
+    o.value = r.name; o.textContent = r.name + " (step " + r.step + ", " + r.status + ")";
+    select.append(o);
+  }
+  if ([...select.options].some((o) => o.value === kept)) select.value = kept;
 }
 
 async function start() {
-  const body = { preset: G.$("#preset").value, overrides: G.$("#overrides").value };
+  const resume = G.$("#resume").value;
+  const body = resume ? { resume, overrides: G.$("#overrides").value } : { preset: G.$("#preset").value, overrides: G.$("#overrides").value };
   if (G.$("#steps").value) body.steps = +G.$("#steps").value;
   if (G.$("#minutes").value) body.minutes = +G.$("#minutes").value;
   G.$("#start").disabled = true;
-  try { const job = await G.api("/api/jobs", { method: "POST", json: body }); watched = job.id; offset = 0; records = []; G.error(null); await jobs(); }
+  try { const job = await G.api("/api/jobs", { method: "POST", json: body }); watched = job.id; offset = 0; records = []; G.error(null); await jobs(); await resumable(); }
   catch (e) { G.error(e); } finally { G.$("#start").disabled = false; }
 }
 
@@ -62,9 +80,11 @@ document.addEventListener("DOMContentLoaded", async () => {
   G.nav("train");
   G.$("#start").addEventListener("click", start);
   G.$("#preset").addEventListener("change", describe);
+  G.$("#resume").addEventListener("change", describe);
   try {
     presets = (await G.api("/api/presets")).presets;
     for (const p of presets) { const o = document.createElement("option"); o.value = o.textContent = p.name; G.$("#preset").append(o); }
+    await resumable();
     describe();
   } catch (e) { G.error(e); }
   tick();
