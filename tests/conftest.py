@@ -1,8 +1,18 @@
-"""Shared fixtures: tiny image sets written as npz, and a tiny GAN config that trains in seconds."""
+"""Shared fixtures: tiny image sets written as npz, a tiny GAN config that trains in seconds, and a
+headless Chromium that reaches nothing but 127.0.0.1."""
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
 
 import numpy as np
 import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+NO_BROWSER = ("browser tests need Debian's chromium and chromium-driver packages "
+              "(apt-get install chromium chromium-driver)")
 
 
 @pytest.fixture
@@ -25,3 +35,39 @@ def tiny_overrides(tiny_npz, tmp_path):
     return [f"data.name=npz", f"data.path={tiny_npz}", "train.batch_size=16", "train.log_every=1",
             "train.sample_every=2", "train.checkpoint_every=2", "train.n_samples=16", "train.epochs=null",
             f"train.out={tmp_path / 'runs'}", "train.tensorboard=false", "model.net_args={width: 16}"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium from Debian through Selenium (never a browser download), for one test module.
+    Every host name but 127.0.0.1 resolves nowhere, so a request elsewhere fails and is seen; the
+    performance log records every request the pages make."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip(NO_BROWSER)
+    webdriver = pytest.importorskip("selenium.webdriver", reason="browser tests need selenium: pip install 'genlab[test]'")
+    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must never download a browser or driver
+    profile = tempfile.mkdtemp(prefix="genlab-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,1000", f"--user-data-dir={profile}",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(60)
+    driver.get("about:blank")
+    driver.get_log("performance")  # the browser's own start-up page (chrome:// resources): not ours
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without the browser, every test that needs it is skipped before any of its other fixtures run."""
+    if CHROMIUM and CHROMEDRIVER:
+        return
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason=NO_BROWSER))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import threading
 from pathlib import Path
 
@@ -22,11 +21,6 @@ pytest.importorskip("onnxscript", reason="ONNX export needs onnxscript: pip inst
 webdriver = pytest.importorskip("selenium.webdriver", reason="browser tests need Selenium: pip install 'genlab[test]'")
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                                reason="browser tests need Debian's chromium and chromium-driver packages "
-                                       "(apt-get install chromium chromium-driver)")
 LEVELS = 2  # the page rounds half up, PyTorch half to even; ONNX Runtime Web's float kernels differ slightly
 
 
@@ -75,23 +69,6 @@ def server(cgan_page):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
-
-@pytest.fixture
-def browser(tmp_path):
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'chromium-profile'}",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):  # no request leaves this machine
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_window_size(900, 900)
-    yield driver
-    driver.quit()
 
 
 def wait_for_sample(driver, seed: int) -> str:

@@ -29,7 +29,7 @@ def tiny_data(root):
 
 
 @pytest.fixture(scope="session")
-def tiny_overrides() -> list[str]:
+def studio_train_overrides() -> list[str]:
     """The train.* overrides that make any preset a few-second run."""
     return list(COMMON)
 

@@ -361,7 +361,7 @@ def test_the_slider_walks_between_two_uploaded_images_through_the_encoder(client
     assert r.status_code == 400 and "upload 'gone' is unknown" in r.json()["error"]
 
 
-def test_the_sample_page_learns_the_models_classes(client, runs_root, run_names, tiny_overrides):
+def test_the_sample_page_learns_the_models_classes(client, runs_root, run_names, studio_train_overrides):
     import shutil
 
     from genlab.config import load_config
@@ -370,7 +370,7 @@ def test_the_sample_page_learns_the_models_classes(client, runs_root, run_names,
     assert client.get(f"/api/runs/{run_names['gan']}/model").json()["num_classes"] == 0
     name = "99990-cgan"
     npz = runs_root.parent / "d.npz"  # labels 0-3
-    cfg = load_config("cgan-mnist", tiny_overrides + ["data.name=npz", f"data.path={npz}", "train.steps=2",
+    cfg = load_config("cgan-mnist", studio_train_overrides + ["data.name=npz", f"data.path={npz}", "train.steps=2",
                                               "model.net_args={width: 8, spectral_norm: true}", "model.cr_weight=0"])
     train(cfg, run_dir=runs_root / name, progress=False)
     try:
