@@ -65,11 +65,11 @@ def cmd_export(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from genlab.apps.demo import demo
+    from genlab.apps.demo import DEMO_MINUTES, demo
     from genlab.io import check_output_dir
 
     check_output_dir(args.out, "--out")
-    result = demo(minutes=args.minutes, out=args.out, metrics=None if args.no_eval else args.metrics,
+    result = demo(minutes=args.minutes or DEMO_MINUTES, out=args.out, metrics=None if args.no_eval else args.metrics,
                   overrides=args.set, progress=not args.quiet)
     lines = []
     for run, metrics, gif in zip(result.runs, result.metrics, result.gifs):
@@ -138,8 +138,9 @@ def add_commands(sub) -> None:
     dm = _parser(sub, "demo", "Train the document's GAN and a stronger DCGAN on MNIST in one time budget; "
                  "write samples, curves, GIFs and a side-by-side page.",
                  "  genlab demo\n  genlab demo --minutes 3 --out runs --no-eval")
-    dm.add_argument("--minutes", type=_float_in(0, above=True), default=8.0,
-                    help="training budget of both models together, shared equally (default 8)")
+    dm.add_argument("--minutes", type=_float_in(0, above=True), default=None,
+                    help="training budget of both models together: 2/9 for the document's model, 7/9 for "
+                         "dcgan-mnist (default 9)")
     dm.add_argument("--set", action="append", metavar="KEY=VALUE", help="config override for both models (repeatable)")
     dm.add_argument("--out", default="runs")
     dm.add_argument("--metrics", default="fid1k", help="quality protocol(s) measured at the end (default fid1k: "

@@ -34,10 +34,10 @@ def test_demo_trains_both_models_in_one_budget_and_writes_the_page(tiny_data, tm
     assert main(["demo", "--minutes", "0.04", "--out", str(out), "--no-eval", "--quiet", *tiny_data]) == 0
     text = capsys.readouterr().out
     runs = sorted(p for p in out.iterdir() if p.is_dir())
-    assert [r.name.split("-", 1)[1] for r in runs] == [preset for preset, _ in DEMO_MODELS]
-    for run in runs:
+    assert [r.name.split("-", 1)[1] for r in runs] == [preset for preset, _, _ in DEMO_MODELS]
+    for run, share in zip(runs, (2 / 9, 7 / 9)):
         cfg = yaml.safe_load((run / "config.yaml").read_text())
-        assert cfg["train"]["minutes"] == pytest.approx(0.02)  # the budget, shared equally
+        assert cfg["train"]["minutes"] == pytest.approx(0.04 * share, rel=1e-4)  # its share of the budget
         assert json.loads((run / "summary.json").read_text())["step"] >= 1
         assert Image.open(run / "interpolate.gif").n_frames == 2 * GIF_STEPS - 2  # there and back
         assert f"{run.name.split('-', 1)[1]}: finished" in text
@@ -53,7 +53,7 @@ def test_demo_json_and_the_page_shows_the_metrics(tiny_data, tmp_path, capsys):
     assert main(["demo", "--minutes", "0.02", "--out", str(out), "--no-eval", "--quiet", "--json", *tiny_data]) == 0
     result = json.loads(capsys.readouterr().out)
     assert [r["preset"] if "preset" in r else Path(r["run"]).name.split("-", 1)[1] for r in result["runs"]] == \
-        [preset for preset, _ in DEMO_MODELS]
+        [preset for preset, _, _ in DEMO_MODELS]
     assert result["studio"] == f"genlab studio --runs {out}" and Path(result["page"]).is_file()
     runs = [load_run(r["run"]) for r in result["runs"]]
     page = write_page(DemoResult(runs=runs, metrics=[{"fid1k": 123.456}, {"fid1k": 45.678}],
