@@ -96,7 +96,7 @@ def cmd_train(args) -> int:
     s = run.summary
     _emit(args, {"run": str(run.path), **s},
           f"{s['status']}: {s['step']} steps, {s['images_seen']} images in {s['train_seconds']:.0f} s\n"
-          f"run folder:  {run.path}\nsamples:     {run.path / 'samples.png'}\ncurves:      {run.path / 'curves.png'}\n"
+          f"run folder:  {run.path}\nsamples:     {run.path / s.get('samples', 'samples.png')}\ncurves:      {run.path / 'curves.png'}\n"
           f"checkpoint:  {run.path / s['checkpoint']}")
     return 130 if s["status"] == "interrupted" else 0
 

@@ -24,7 +24,7 @@ from genlab.models import FAMILIES
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz; text: shakespeare, fortunes, text
     split: str = "train"             # train | test | all
     data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
     path: str | None = None          # image folder (folder) or .npz file (npz)
@@ -35,6 +35,7 @@ class DataConfig:
     patch_size: int | None = None    # train on random patches this many pixels square (images of any size)
     degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, bicubic-x4, ... (see data/degrade.py)
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
+    block_size: int | None = None    # text corpora (shakespeare, fortunes, text): characters per window (default 256)
 
 
 @dataclass
@@ -239,6 +240,8 @@ def _validate_data_sources(d: DataConfig) -> None:
         raise ConfigError(f"data.patch_size must be a number of pixels >= 1 (or null), got {d.patch_size}")
     if d.workers < 0:
         raise ConfigError(f"data.workers must be >= 0, got {d.workers}")
+    if d.block_size is not None and d.block_size < 1:
+        raise ConfigError(f"data.block_size must be a number of characters >= 1 (or null), got {d.block_size}")
     if d.workers and d.name != "folder":
         raise ConfigError(f"data.workers streams an image folder (data.name: folder), not '{d.name}'")
     if (d.patch_size is not None or d.workers) and d.binarize != "none":
