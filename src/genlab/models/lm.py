@@ -160,6 +160,19 @@ class LM(Family):
                 else:
                     logits, state = self.net.step(nxt[:, None], state)
 
+    def stream(self, prompt: str, max_new_tokens: int, *, temperature: float = 0.8, top_k: int | None = None,
+               seed: int = 0, use_cache: bool = True) -> Iterator[str]:
+        """Yield the characters generated after `prompt` one at a time; they depend only on (prompt, seed,
+        settings). Characters outside the vocabulary are refused (GenlabError naming them)."""
+        if not prompt:
+            raise GenlabError("the prompt is empty; give at least one character (e.g. a newline)")
+        device = next(self.parameters()).device
+        idx = self.encode(prompt).to(device)[None]  # (1, T0)
+        generator = torch.Generator(device=device).manual_seed(seed)
+        for token in self.generate_tokens(idx, max_new_tokens, temperature=temperature, top_k=top_k,
+                                          generator=generator, use_cache=use_cache):
+            yield self.vocab[int(token[0])]
+
     # -- the run's samples ----------------------------------------------------------------------------
     def preview_inputs(self, batch: dict[str, Tensor], generator: torch.Generator) -> dict[str, Tensor]:
         """The first 32 characters of the first validation window as the prompt, and a sampling seed."""

@@ -37,6 +37,14 @@ class Run:
         """n images in [-1, 1], (n, C, H, W)."""
         return self.model.sample(n, labels=labels, generator=generator)
 
+    def generate(self, prompt: str = "\n", max_new_tokens: int = 500, temperature: float = 0.8,
+                 top_k: int | None = None, seed: int = 0) -> str:
+        """Language-model runs: the text generated after `prompt` (genlab.generate_text streams it)."""
+        if self.model.modality != "text":
+            raise GenlabError(f"run '{self.path}' is a {self.config.family} run of images; generate needs a "
+                              "language-model run (family lm)")
+        return "".join(self.model.stream(prompt, max_new_tokens, temperature=temperature, top_k=top_k, seed=seed))
+
     def upscale(self, images: torch.Tensor) -> torch.Tensor:
         """SR runs: (B, C, h, w) in [-1, 1] -> (B, C, h*s, w*s) in [-1, 1], in one pass (EMA weights when
         present). For image files of any size, tile by tile, use genlab.upscale_image / upscale_paths."""
