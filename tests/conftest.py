@@ -25,3 +25,28 @@ def tiny_overrides(tiny_npz, tmp_path):
     return [f"data.name=npz", f"data.path={tiny_npz}", "train.batch_size=16", "train.log_every=1",
             "train.sample_every=2", "train.checkpoint_every=2", "train.n_samples=16", "train.epochs=null",
             f"train.out={tmp_path / 'runs'}", "train.tensorboard=false", "model.net_args={width: 16}"]
+
+
+SONNET_18 = """Shall I compare thee to a summer's day?
+Thou art more lovely and more temperate:
+Rough winds do shake the darling buds of May,
+And summer's lease hath all too short a date:
+Sometime too hot the eye of heaven shines,
+And often is his gold complexion dimm'd;
+And every fair from fair sometime declines,
+By chance, or nature's changing course untrimm'd;
+But thy eternal summer shall not fade,
+Nor lose possession of that fair thou ow'st;
+Nor shall Death brag thou wander'st in his shade,
+When in eternal lines to time thou grow'st:
+So long as men can breathe or eyes can see,
+So long lives this, and this gives life to thee.
+"""
+
+
+@pytest.fixture
+def tiny_text(tmp_path):
+    """About 4 KB of public-domain verse (Shakespeare's sonnet 18, six times) as a UTF-8 text file."""
+    path = tmp_path / "sonnet.txt"
+    path.write_text("\n".join(f"{i + 1}\n{SONNET_18}" for i in range(6)), encoding="utf-8")
+    return path

@@ -79,7 +79,7 @@ class LM(Family):
 
     # -- training -------------------------------------------------------------------------------------
     def trainable(self) -> dict[str, nn.Module]:
-        return {"lm": self.net}
+        return {"net": self.net}
 
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         params = dict(self.net.named_parameters())  # a tied weight appears once
@@ -87,7 +87,7 @@ class LM(Family):
         no_decay = [p for p in params.values() if p.dim() < 2]
         groups = [{"params": decay, "weight_decay": self.cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
         self.optimizer = torch.optim.AdamW(groups, lr=self.cfg.lr, betas=(self.cfg.beta1, self.cfg.beta2))
-        return {"lm": self.optimizer}
+        return {"net": self.optimizer}
 
     def lr_multiplier(self, step: int, total_steps: int | None) -> float:
         """Linear warm-up over warmup_steps, then a cosine from 1 to min_lr_ratio by decay_steps (nanoGPT)."""
@@ -109,10 +109,10 @@ class LM(Family):
 
     def train_step(self, batch: dict[str, Tensor], nets: dict[str, nn.Module], update: Update) -> dict[str, float]:
         # 1. next-character cross-entropy on the window
-        loss = self.loss(batch["tokens"], nets["lm"])
+        loss = self.loss(batch["tokens"], nets["net"])
         # 2. AdamW step (the loop clips the gradient norm to train.grad_clip)
         lr = self.optimizer.param_groups[0]["lr"]
-        update(loss, "lm")
+        update(loss, "net")
         return {"loss": loss.item(), "bpc": loss.item() / math.log(2), "lr": lr}
 
     # -- text -----------------------------------------------------------------------------------------
