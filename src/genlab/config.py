@@ -207,6 +207,7 @@ def validate(cfg: Config) -> None:
         raise ConfigError(f"data.binarize '{cfg.data.binarize}' is unknown; known: dynamic, fixed, none")
     _validate_model_numbers(cfg.model)
     _validate_data_sources(cfg.data)
+    _validate_modality(cfg)
     check = getattr(cfg.model, "validate", None)
     if check:
         check()
@@ -232,6 +233,20 @@ def _validate_model_numbers(model: Any) -> None:
         size = key in ("width", "hidden", "depth", "blocks") or key.endswith(("_width", "_dim", "_size"))
         if value < (1 if size else 0):
             raise ConfigError(f"model.net_args.{key} must be >= {1 if size else 0}, got {value}")
+def _validate_modality(cfg: Config) -> None:
+    """A text family needs a text corpus and an image family images (data/text.py names the corpora)."""
+    from genlab.data.text import TEXT_CORPORA
+
+    family = FAMILIES[cfg.family].modality
+    data = "text" if cfg.data.name in TEXT_CORPORA else "images"
+    if family != data:
+        fix = (f"use a text corpus (data.name: {', '.join(TEXT_CORPORA)})" if family == "text"
+               else "use family lm (e.g. --preset gpt-shakespeare-char) for text")
+        raise ConfigError(f"family '{cfg.family}' models {family}, but data '{cfg.data.name}' gives {data}; {fix}")
+    if data == "images" and cfg.data.block_size is not None:
+        raise ConfigError(f"data.block_size is for text corpora ({', '.join(TEXT_CORPORA)}), not '{cfg.data.name}'")
+
+
 def _validate_data_sources(d: DataConfig) -> None:
     """data.patch_size, data.degradation and data.workers: how batches are made (data/sources.py)."""
     from genlab.data.degrade import parse_degradation
