@@ -283,11 +283,18 @@ def cmd_data(args) -> int:
     if args.action == "list":
         rows = {name: data.DESCRIPTIONS[name] for name in data.DATASETS}
         rows.update(photos.DESCRIPTIONS)  # image collections: photos of any size, not square ImageDatasets
+        from genlab.data.text import TEXT_CORPORA
+        rows.update(TEXT_CORPORA)  # text corpora for language models
         _emit(args, rows, "\n".join(f"{k:16s} {v}" for k, v in rows.items()))
         return 0
     if not args.name:
         known = ", ".join((*data.DATASETS, *photos.COLLECTIONS))
         raise GenlabError(f"`genlab data {args.action}` needs a dataset name; known: {known}")
+    if args.name in ("shakespeare", "fortunes"):  # text corpora: fetched, checked, split
+        from genlab.data.text import corpus_info
+        info = corpus_info(args.name)
+        _emit(args, info, "\n".join(f"{k:12s} {v!r}" if k == "vocab" else f"{k:12s} {v}" for k, v in info.items()))
+        return 0
     if args.name in photos.COLLECTIONS:
         info = photos.collection_info(args.name)
         if args.action == "fetch":

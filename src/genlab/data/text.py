@@ -118,6 +118,16 @@ def load_corpus(name: str, path: str | None = None) -> TextCorpus:
                       vocab=vocab, works=len(texts))
 
 
+def corpus_info(name: str, path: str | None = None) -> dict:
+    """What `genlab data info/fetch` shows of a text corpus (fetching it first when needed)."""
+    files = corpus_files(name, path)
+    corpus = load_corpus(name, path)
+    return {"name": name, "description": TEXT_CORPORA[name], "cache": str(files[0].parent), "works": corpus.works,
+            "split": f"the last {VAL_FRACTION:.0%} of the characters of each work is validation",
+            "train_chars": len(corpus.train), "val_chars": len(corpus.val), "vocab_size": len(corpus.vocab),
+            "vocab": corpus.vocab}
+
+
 class TextSource(Source):
     """Batches of token windows of the training text: {"tokens": (B, block_size + 1) int64}.
 
