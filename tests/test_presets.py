@@ -18,7 +18,7 @@ def test_preset_builds_and_samples(name):
         assert cfg.data.degradation == f"bicubic-x{s}" and cfg.data.patch_size % s == 0
         assert model.upscale(torch.zeros(2, 3, 12, 10)).shape == (2, 3, 12 * s, 10 * s)
         return
-    if cfg.family == "lm":  # text: built for the corpus' vocabulary and window; generates characters
+    if cfg.family in ("lm", "textvae"):  # text: built for the corpus' vocabulary and window; generates characters
         vocab = "\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
         model = build_model(cfg, vocab=vocab, seq_len=cfg.data.block_size).eval()
         text = "".join(model.stream("ROMEO:", 5, seed=0))

@@ -206,10 +206,13 @@ def cmd_interpolate(args) -> int:
     from genlab.apps.runs import open_run
     from genlab.io import check_output_file
 
+    run = open_run(args.run, args.device, modality=None)
+    if run.model.modality == "text":  # a text VAE: lines of text between two texts, to stdout
+        from genlab.cli_text import interpolate_text_report
+        return interpolate_text_report(args, run)
     check_output_file(args.out, "--out")
     if args.gif:
         check_output_file(args.gif, "--gif")
-    run = open_run(args.run, args.device)
     images = interpolate(run.model, args.start, args.end, steps=args.steps, spherical=args.slerp, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps, gif=args.gif)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},
@@ -442,7 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
     it = _parser(sub, "interpolate", "Decode a path between two latents: seeds (any family) or encoded images.",
                  "  genlab interpolate runs/00000-seed-dcgan-mnist --from 0 --to 1 --steps 10 --slerp --out strip.png\n"
                  "  genlab interpolate runs/00002-vae-conv-mnist --from a.png --to b.png --gif walk.gif\n"
-                 "  genlab interpolate RUN --from npz:digits.npz --to 7 --steps 8")
+                 "  genlab interpolate RUN --from npz:digits.npz --to 7 --steps 8\n"
+                 '  genlab interpolate runs/00004-textvae-shakespeare-char --from "I love thee" --to "Get thee gone"')
     it.add_argument("run", metavar="RUN_OR_CHECKPOINT")
     it.add_argument("--from", dest="start", required=True, help="a seed, or an image file / data spec (its first image)")
     it.add_argument("--to", dest="end", required=True, help="a seed, or an image file / data spec")

@@ -52,6 +52,19 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def interpolate_text_report(args, run) -> int:
+    """`genlab interpolate` on a text VAE run: the greedy decodes between --from and --to, one per line."""
+    from genlab.apps.text import interpolate_text
+
+    lines = interpolate_text(run, args.start, args.end, steps=args.steps)
+    text = "\n".join(f"{i / (args.steps - 1):.2f}  {line!r}" for i, line in enumerate(lines))
+    if args.json:
+        print(json.dumps({"run": str(run.path), "from": args.start, "to": args.end, "lines": lines}, indent=2))
+    else:
+        print(text)
+    return 0
+
+
 def add_commands(sub) -> None:
     """The `generate` subcommand."""
     g = _parser(sub, "generate", "Generate text with a language-model run, streamed to stdout as it is produced.",

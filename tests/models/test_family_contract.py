@@ -31,6 +31,9 @@ CASES = {
     "lm-lstm": ("lstm-shakespeare-char", ["data.name=text", "data.path={text}", "data.block_size=16",
                                           "model.net_args={n_layer: 2, hidden: 16, n_embd: 8, dropout: 0.1}",
                                           "model.preview_chars=20"]),
+    "textvae": ("textvae-shakespeare-char", ["data.name=text", "data.path={text}", "data.block_size=16",
+                                             "model.hidden=16", "model.latent_dim=4", "model.n_embd=8",
+                                             "model.kl_anneal_steps=3", "model.preview_chars=20"]),
 }
 
 
@@ -109,6 +112,14 @@ def _assert_unchanged(before, model, what):
 def _operations(model, images, labels):
     """Every read-only use the apps make of a family, each with explicit generators."""
     g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    if model.modality == "text" and hasattr(model, "interpolate"):  # a text VAE
+        tokens = model.encode(model.vocab * 3)
+        x = tokens[:32].view(2, 16)
+        return {"preview": lambda: len(model.preview(model.preview_inputs({"tokens": tokens[None, :17]}, g()))),
+                "generate": lambda: [model.encode(c) for c in model.stream(model.vocab[:3], 10, seed=1)],
+                "elbo": lambda: model.elbo(x, generator=g()),
+                "log_likelihood": lambda: model.log_likelihood(x, k=3, generator=g()),
+                "interpolate": lambda: len("".join(model.interpolate(model.vocab[:4], model.vocab[-4:], 3)))}
     if model.modality == "text":  # the run's preview text, generation with and without the cache, val loss
         from genlab.metrics.text import val_loss
         tokens = model.encode(model.vocab * 3)

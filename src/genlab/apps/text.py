@@ -28,6 +28,19 @@ def check_text_run(run: Run, what: str = "this command") -> None:
                           "run (family lm, e.g. --preset gpt-shakespeare-char)")
 
 
+def interpolate_text(run: Run, start: str, end: str, steps: int = 8) -> list[str]:
+    """Text VAE runs: greedy decodes at `steps` evenly spaced points between the posterior means of two texts."""
+    check_text_run(run, "interpolate")
+    if not hasattr(run.model, "interpolate"):
+        raise GenlabError(f"run '{run.path}' is a {run.config.family} run; interpolating between texts needs a text "
+                          "VAE run (family textvae, e.g. --preset textvae-shakespeare-char)")
+    if not start or not end:
+        raise GenlabError("--from and --to must be non-empty texts")
+    if steps < 2:
+        raise GenlabError(f"steps must be >= 2, got {steps}")
+    return run.model.interpolate(start, end, steps)
+
+
 def check_generation(max_new_tokens: int, temperature: float, top_k: int | None, n: int = 1) -> None:
     """The sampling settings, checked before any work."""
     if not 1 <= max_new_tokens <= MAX_NEW_TOKENS:

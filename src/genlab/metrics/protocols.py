@@ -127,6 +127,9 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
     Protocol("copy8", "copy", 0, None, "train",
              "language models: fraction of the word 8-grams of the same 10 samples found verbatim in the "
              "training text (memorisation)", "text", _text("copy8")),
+    Protocol("text_nll", "nll", 0, None, "val",
+             "text VAEs: ELBO, importance-sampled NLL bound (k=100) and active units on the first 100 validation "
+             "windows; language models: their exact NLL of the same windows (nats/char)", "text", _text("text_nll")),
 ]}
 
 

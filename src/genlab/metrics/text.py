@@ -97,6 +97,9 @@ class TextEval:
 
 def run_val_bpc(ctx: TextEval) -> dict:
     """val_bpc on the validation split (its first ctx.n characters when given)."""
+    if not hasattr(ctx.model, "generate_tokens"):
+        from genlab.errors import GenlabError
+        raise GenlabError("val_bpc measures language models (family lm); measure a textvae run with text_nll")
     val = ctx.corpus.val[:ctx.n] if ctx.n else ctx.corpus.val
     return val_loss(ctx.model, ctx.model.encode(val), progress=ctx.progress)
 
@@ -108,3 +111,26 @@ def run_distinct_n(ctx: TextEval) -> dict:
 def run_copy8(ctx: TextEval) -> dict:
     return {"copied_8grams": copied_fraction(ctx.samples, ctx.corpus.train, 8),
             "generated_8grams": sum(len(word_ngrams(t, 8)) for t in ctx.samples)}
+
+
+NLL_WINDOWS, NLL_K = 100, 100
+
+
+def run_text_nll(ctx: TextEval) -> dict:
+    """On the first NLL_WINDOWS validation windows of the run's length: for a text VAE the ELBO, the
+    importance-sampled bound with k = NLL_K and the active units (Burda et al. 2016: Cov_x E_q[z_u] > 0.01);
+    for a language model its exact NLL of the same windows. All in nats per character."""
+    T = ctx.model.seq_len
+    val = ctx.model.encode(ctx.corpus.val)
+    n = min(NLL_WINDOWS, len(val) // T)
+    windows = val[:n * T].view(n, T).to(next(ctx.model.parameters()).device)
+    if hasattr(ctx.model, "generate_tokens"):  # a language model: the first character of a window has no context
+        nats = val_loss(ctx.model, val[:n * T + 1])["val_nats_per_char"]
+        return {"nll_per_char": nats, "nll_windows": n}
+    g = torch.Generator(device=windows.device).manual_seed(ctx.seed)
+    elbo = torch.cat([ctx.model.elbo(w, generator=g) for w in windows.split(25)])
+    bound = torch.cat([ctx.model.log_likelihood(w, k=NLL_K, generator=g) for w in windows.split(25)])
+    mu = torch.cat([ctx.model.posterior_means(w) for w in windows.split(25)])
+    active = int((mu.var(dim=0) > 0.01).sum())
+    return {"elbo_per_char": float(elbo.mean()) / T, "nll_per_char": -float(bound.mean()) / T,
+            "nll_k": NLL_K, "nll_windows": n, "active_units": active, "latent_dim": mu.shape[1]}

@@ -2,6 +2,7 @@
 from genlab.models.ae import AE, AEConfig
 from genlab.models.gan import GAN, GANConfig
 from genlab.models.lm import LM, LMConfig
+from genlab.models.text_vae import TextVAE, TextVAEConfig
 from genlab.models.sr import SR, SRConfig
 from genlab.models.vae import VAE, VAEConfig
 
@@ -11,6 +12,7 @@ FAMILIES = {
     "vae": VAE,  # VAE; model.conditional: CVAE; model.objective: iwae
     "sr": SR,    # super-resolution: inputs -> targets at model.scale
     "lm": LM,    # language model on characters (text corpora): model.net gpt | char-lstm
+    "textvae": TextVAE,  # text VAE (Bowman et al. 2016) on character windows
 }
 
-__all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "LM", "LMConfig"]
+__all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "LM", "LMConfig", "TextVAE", "TextVAEConfig"]

@@ -17,6 +17,7 @@ from genlab.models.nets.seed_dcgan import SeedDiscriminator, SeedGenerator
 from genlab.models.nets.srcnn import SRCNN, Bicubic, BicubicUnsharp
 from genlab.models.nets.char_lstm import CharLSTM
 from genlab.models.nets.gpt import GPT
+from genlab.models.nets.text_vae import TextVAENet
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
@@ -34,4 +35,5 @@ NETS: dict[str, dict[str, type]] = {
     # language models: tokens (B, T) -> next-token logits (B, T, V); the lm family
     "gpt": {"lm": GPT},  # decoder-only Transformer, nanoGPT-style (Radford et al. 2019)
     "char-lstm": {"lm": CharLSTM},  # Karpathy's char-rnn
+    "text-vae": {"textvae": TextVAENet},  # Bowman et al. 2016; built by the textvae family
 }
