@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/text_baseline.py --minutes 6 --rounds 3        # ~15 min with the evaluation
     .venv/bin/python benchmarks/text_baseline.py --minutes 0.5 --rounds 1 --no-write   # a smoke run
+    .venv/bin/python benchmarks/text_baseline.py --generation-only                      # KV cache vs none only
 
 Both sides train the same net (genlab's GPT at the gpt-shakespeare-char preset's size: 4 layers x 4 heads x
 128, 128-character windows, batches of 32) on the same split (the last 10% of each work held out), with
@@ -106,8 +107,17 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="alternations of the two sides (default 3)")
     p.add_argument("--val-chars", type=int, default=100_000, help="validation characters measured (default 100k)")
     p.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    p.add_argument("--generation-only", action="store_true",
+                   help="only the KV-cache comparison, on the preset's net freshly initialised (prints only)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
+    if args.generation_only:  # the cost per character does not depend on what the weights are
+        cfg = load_config(PRESET)
+        torch.manual_seed(0)
+        speed = generation_speed(build_model(cfg, vocab=load_corpus("shakespeare").vocab, seq_len=cfg.data.block_size))
+        print(f"500 characters: KV cache {speed['cache']:.0f} chars/s, without {speed['no_cache']:.0f} chars/s: "
+              f"{speed['cache'] / speed['no_cache']:.1f}x")
+        return 0
     corpus = load_corpus("shakespeare")
     with tempfile.TemporaryDirectory(prefix="genlab-text-bench-") as out:
         overrides = [f"train.out={out}", "train.tensorboard=false", "train.sample_every=1000000",
