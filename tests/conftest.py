@@ -71,3 +71,28 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.skip(reason=NO_BROWSER))
+
+
+SONNET_18 = """Shall I compare thee to a summer's day?
+Thou art more lovely and more temperate:
+Rough winds do shake the darling buds of May,
+And summer's lease hath all too short a date:
+Sometime too hot the eye of heaven shines,
+And often is his gold complexion dimm'd;
+And every fair from fair sometime declines,
+By chance, or nature's changing course untrimm'd;
+But thy eternal summer shall not fade,
+Nor lose possession of that fair thou ow'st;
+Nor shall Death brag thou wander'st in his shade,
+When in eternal lines to time thou grow'st:
+So long as men can breathe or eyes can see,
+So long lives this, and this gives life to thee.
+"""
+
+
+@pytest.fixture
+def tiny_text(tmp_path):
+    """About 4 KB of public-domain verse (Shakespeare's sonnet 18, six times) as a UTF-8 text file."""
+    path = tmp_path / "sonnet.txt"
+    path.write_text("\n".join(f"{i + 1}\n{SONNET_18}" for i in range(6)), encoding="utf-8")
+    return path

@@ -1,8 +1,8 @@
 """Bad input across every subcommand: exit code 2, one line naming the bad value, no traceback, and no
 file written, changed or removed. Later commands add their rows to CASES.
 
-A row is (argv, expected text in the message); {gan}, {dae}, {ws} and {damaged:KIND} are filled from the
-fixtures below: two tiny trained runs, damaged copies of the GAN run, and a folder of awkward files.
+A row is (argv, expected text in the message); {gan}, {dae}, {lm}, {ws} and {damaged:KIND} are filled from the
+fixtures below: three tiny trained runs (a GAN, a denoising AE, a character GPT), damaged copies of the GAN run, and a folder of awkward files.
 """
 from __future__ import annotations
 
@@ -186,6 +186,43 @@ CASES = [
     (["export", "{ws}/missing_run", "--format", "onnx", "--out", "{ws}/g.onnx"], "missing_run' does not exist"),
     (["export", "{damaged:model}", "--format", "onnx", "--out", "{ws}/g.onnx"], "model.safetensors' is damaged"),
     (["export", "{damaged:latent}", "--format", "web", "--out", "{ws}/page"], "does not fit its config.json"),
+    # -- text: generate, and text runs meeting image commands (and the reverse) ---------------------------
+    (["generate", "{gan}"], "is a gan run of images; this command needs a language-model run"),
+    (["generate", "{lm}", "--prompt", "Zürich€"], "4 character(s) outside the model's vocabulary: 'Z', 'i', 'ü', '€'"),
+    (["generate", "{lm}", "--prompt", ""], "the prompt is empty"),
+    (["generate", "{lm}", "--max-new-tokens", "0"], "--max-new-tokens: 0 is out of range"),
+    (["generate", "{lm}", "--temperature", "-1"], "--temperature: -1 is out of range"),
+    (["generate", "{lm}", "--temperature", "nan"], "nan is not a finite number"),
+    (["generate", "{lm}", "--top-k", "0"], "--top-k: 0 is out of range"),
+    (["generate", "{lm}", "--n", "0"], "--n: 0 is out of range"),
+    (["generate", "{lm}", "--device", "cuda"], "'cuda' was asked for"),
+    (["generate", "{ws}/nothere"], "'{ws}/nothere' does not exist"),
+    (["generate"], "the following arguments are required: RUN_OR_CHECKPOINT"),
+    (["sample", "{lm}"], "is a language-model (lm) run of text; this command needs an image run"),
+    (["interpolate", "{lm}", "--from", "0", "--to", "1"], "is a lm run; interpolating between texts needs a text VAE"),
+    (["interpolate", "{gan}", "--from", "But soft", "--to", "1"], "But soft"),
+    (["eval", "{lm}", "--metrics", "val_bpc", "--n", "0"], "--n: 0 is out of range"),
+    (["reconstruct", "{lm}", "--images", "{ws}/d.npz"], "is a language-model (lm) run of text"),
+    (["upscale", "{lm}", "{ws}/color.png", "--out", "{ws}/up"], "is a lm run; upscaling needs a super-resolution"),
+    (["eval", "{lm}", "--metrics", "fid1k"], "fid1k measure image models; '{lm}' is a language-model (lm) run"),
+    (["eval", "{gan}", "--metrics", "val_bpc"], "val_bpc measure language models; '{gan}' is a gan run"),
+    (["train", "--preset", "gpt-shakespeare-char", "--set", "data.name=text", "--set", "data.path={ws}/empty.txt"],
+     "empty.txt' is empty"),
+    (["train", "--preset", "gpt-shakespeare-char", "--set", "data.name=text", "--set", "data.path={ws}/binary.txt"],
+     "binary.txt' is not a text file (it holds NUL bytes"),
+    (["train", "--preset", "gpt-shakespeare-char", "--set", "data.name=text", "--set", "data.path={ws}/latin1.yaml"],
+     "latin1.yaml' is not UTF-8 text (byte 16)"),
+    (["train", "--preset", "gpt-shakespeare-char", "--set", "data.name=text", "--set", "data.path={ws}/afile.txt"],
+     "too few for one window of data.block_size 128"),
+    (["train", "--preset", "gpt-shakespeare-char", "--set", "data.name=text", "--set", "data.path={ws}/missing.txt"],
+     "text path '{ws}/missing.txt' does not exist"),
+    (["train", "--preset", "seed-dcgan-mnist", "--set", "data.block_size=64"], "data.block_size is for text corpora"),
+    (["train", "--preset", "gpt-shakespeare-char", "--set", "data.name=npz", "--set", "data.path={ws}/d.npz",
+      "--set", "data.block_size=null"], "family 'lm' models text, but data 'npz' gives images"),
+    (["train", "--preset", "seed-dcgan-mnist", "--set", "data.name=text", "--set", "data.path={ws}/sonnet.txt"],
+     "family 'gan' models images, but data 'text' gives text"),
+    (["train", "--preset", "gpt-shakespeare-char", "--set", "model.net=dcgan"], "model.net 'dcgan' is not a language"),
+    (["train", "--preset", "gpt-shakespeare-char", "--set", "data.block_size=0"], "data.block_size must be"),
     # -- demo, data, presets, the command itself -------------------------------------------------------
     (["demo", "--metrics", "fid3k"], "'fid3k'"),
     (["demo", "--metrics", ","], "--metrics ',' names no protocol"),
@@ -269,6 +306,14 @@ def ws(tmp_path_factory):
               "train.epochs=null", f"train.out={root / 'runs'}", "train.tensorboard=false", "train.n_samples=4"]
     gan = train(load_config("seed-dcgan-mnist", common + ["model.net_args={width: 8}"]), progress=False).path
     dae = train(load_config("dae-mnist", common + ["model.net_args={width: 4, hidden: 16}"]), progress=False).path
+    (root / "sonnet.txt").write_text("Shall I compare thee to a summer's day?\nThou art more lovely and more "
+                                     "temperate:\n" * 20, encoding="utf-8")
+    text = [f"data.path={root / 'sonnet.txt'}", "data.name=text", "data.block_size=16", "train.batch_size=4",
+            "train.steps=2", f"train.out={root / 'runs'}", "train.tensorboard=false",
+            "model.net_args={n_layer: 1, n_head: 2, n_embd: 8}", "model.preview_chars=5"]
+    lm = train(load_config("gpt-shakespeare-char", text), progress=False).path
+    (root / "empty.txt").write_text("")
+    (root / "binary.txt").write_bytes(b"PK\x03\x04\0\0binary")
     for kind in ("model", "state", "state_json", "config", "config_list", "config_bad_value", "latent", "summary"):
         _damage(gan, kind, root / "damaged" / kind)
     (root / "adir").mkdir()
@@ -288,7 +333,7 @@ def ws(tmp_path_factory):
     (root / "list.yaml").write_text("- 1\n- 2\n")
     tiny = ["--set", "data.name=npz", "--set", f"data.path={root / 'd.npz'}", "--set", "train.tensorboard=false",
             "--set", f"train.out={root / 'new_runs'}", "--steps", "1"]
-    return {"ws": str(root), "gan": str(gan), "dae": str(dae), "tiny": tiny}
+    return {"ws": str(root), "gan": str(gan), "dae": str(dae), "lm": str(lm), "tiny": tiny}
 
 
 def _fill(argv: list[str], ws: dict) -> list[str]:
@@ -304,7 +349,7 @@ def _fill(argv: list[str], ws: dict) -> list[str]:
 
 
 def _placeholders(text: str, ws: dict) -> str:
-    for key in ("ws", "gan", "dae"):
+    for key in ("ws", "gan", "dae", "lm"):
         text = text.replace("{" + key + "}", ws[key])
     return text
 

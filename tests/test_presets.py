@@ -18,6 +18,13 @@ def test_preset_builds_and_samples(name):
         assert cfg.data.degradation == f"bicubic-x{s}" and cfg.data.patch_size % s == 0
         assert model.upscale(torch.zeros(2, 3, 12, 10)).shape == (2, 3, 12 * s, 10 * s)
         return
+    if cfg.family in ("lm", "textvae"):  # text: built for the corpus' vocabulary and window; generates characters
+        vocab = "\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        model = build_model(cfg, vocab=vocab, seq_len=cfg.data.block_size).eval()
+        text = "".join(model.stream("ROMEO:", 5, seed=0))
+        assert len(text) == 5 and set(text) <= set(vocab)
+        assert cfg.train.grad_clip and cfg.data.name == "shakespeare"
+        return
     channels, resolution = cfg.data.channels or 1, cfg.data.resolution or 28
     conditional = getattr(cfg.model, "conditional", False)
     model = build_model(cfg, img_channels=channels, img_resolution=resolution,

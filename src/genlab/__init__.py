@@ -19,6 +19,7 @@ _API = {
     "GenlabError": "genlab.errors",
     "train": "genlab.apps.evaluate", "evaluate_run": "genlab.apps.evaluate", "evaluate_images": "genlab.apps.evaluate",
     "upscale_image": "genlab.apps.upscale", "upscale_paths": "genlab.apps.upscale",
+    "generate_text": "genlab.apps.text", "generate_samples": "genlab.apps.text",
     "style_transfer": "genlab.apps.stylize", "stylize_file": "genlab.apps.stylize",
     "Run": "genlab.train.run", "build_model": "genlab.train.run", "load_run": "genlab.train.run",
 }

@@ -96,7 +96,7 @@ def cmd_train(args) -> int:
     s = run.summary
     _emit(args, {"run": str(run.path), **s},
           f"{s['status']}: {s['step']} steps, {s['images_seen']} images in {s['train_seconds']:.0f} s\n"
-          f"run folder:  {run.path}\nsamples:     {run.path / 'samples.png'}\ncurves:      {run.path / 'curves.png'}\n"
+          f"run folder:  {run.path}\nsamples:     {run.path / s.get('samples', 'samples.png')}\ncurves:      {run.path / 'curves.png'}\n"
           f"checkpoint:  {run.path / s['checkpoint']}")
     return 130 if s["status"] == "interrupted" else 0
 
@@ -206,10 +206,13 @@ def cmd_interpolate(args) -> int:
     from genlab.apps.runs import open_run
     from genlab.io import check_output_file
 
+    run = open_run(args.run, args.device, modality=None)
+    if run.model.modality == "text":  # a text VAE: lines of text between two texts, to stdout
+        from genlab.cli_text import interpolate_text_report
+        return interpolate_text_report(args, run)
     check_output_file(args.out, "--out")
     if args.gif:
         check_output_file(args.gif, "--gif")
-    run = open_run(args.run, args.device)
     images = interpolate(run.model, args.start, args.end, steps=args.steps, spherical=args.slerp, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps, gif=args.gif)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},
@@ -283,11 +286,18 @@ def cmd_data(args) -> int:
     if args.action == "list":
         rows = {name: data.DESCRIPTIONS[name] for name in data.DATASETS}
         rows.update(photos.DESCRIPTIONS)  # image collections: photos of any size, not square ImageDatasets
+        from genlab.data.text import TEXT_CORPORA
+        rows.update(TEXT_CORPORA)  # text corpora for language models
         _emit(args, rows, "\n".join(f"{k:16s} {v}" for k, v in rows.items()))
         return 0
     if not args.name:
         known = ", ".join((*data.DATASETS, *photos.COLLECTIONS))
         raise GenlabError(f"`genlab data {args.action}` needs a dataset name; known: {known}")
+    if args.name in ("shakespeare", "fortunes"):  # text corpora: fetched, checked, split
+        from genlab.data.text import corpus_info
+        info = corpus_info(args.name)
+        _emit(args, info, "\n".join(f"{k:12s} {v!r}" if k == "vocab" else f"{k:12s} {v}" for k, v in info.items()))
+        return 0
     if args.name in photos.COLLECTIONS:
         info = photos.collection_info(args.name)
         if args.action == "fetch":
@@ -435,7 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
     it = _parser(sub, "interpolate", "Decode a path between two latents: seeds (any family) or encoded images.",
                  "  genlab interpolate runs/00000-seed-dcgan-mnist --from 0 --to 1 --steps 10 --slerp --out strip.png\n"
                  "  genlab interpolate runs/00002-vae-conv-mnist --from a.png --to b.png --gif walk.gif\n"
-                 "  genlab interpolate RUN --from npz:digits.npz --to 7 --steps 8")
+                 "  genlab interpolate RUN --from npz:digits.npz --to 7 --steps 8\n"
+                 '  genlab interpolate runs/00004-textvae-shakespeare-char --from "I love thee" --to "Get thee gone"')
     it.add_argument("run", metavar="RUN_OR_CHECKPOINT")
     it.add_argument("--from", dest="start", required=True, help="a seed, or an image file / data spec (its first image)")
     it.add_argument("--to", dest="end", required=True, help="a seed, or an image file / data spec")
@@ -450,6 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from genlab import cli_apps
     cli_apps.add_commands(sub)
+    from genlab import cli_text
+    cli_text.add_commands(sub)
 
     tr = _parser(sub, "traverse", "A latent traversal grid: one row per dimension, values from low to high.",
                  "  genlab traverse runs/00002-vae-conv-mnist --dims 0-9 --range -3 3\n"

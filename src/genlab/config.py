@@ -24,7 +24,7 @@ from genlab.models import FAMILIES
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz; text: shakespeare, fortunes, text
     split: str = "train"             # train | test | all
     data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
     path: str | None = None          # image folder (folder) or .npz file (npz)
@@ -35,6 +35,7 @@ class DataConfig:
     patch_size: int | None = None    # train on random patches this many pixels square (images of any size)
     degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, bicubic-x4, ... (see data/degrade.py)
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
+    block_size: int | None = None    # text corpora (shakespeare, fortunes, text): characters per window (default 256)
 
 
 @dataclass
@@ -206,6 +207,7 @@ def validate(cfg: Config) -> None:
         raise ConfigError(f"data.binarize '{cfg.data.binarize}' is unknown; known: dynamic, fixed, none")
     _validate_model_numbers(cfg.model)
     _validate_data_sources(cfg.data)
+    _validate_modality(cfg)
     check = getattr(cfg.model, "validate", None)
     if check:
         check()
@@ -231,6 +233,20 @@ def _validate_model_numbers(model: Any) -> None:
         size = key in ("width", "hidden", "depth", "blocks") or key.endswith(("_width", "_dim", "_size"))
         if value < (1 if size else 0):
             raise ConfigError(f"model.net_args.{key} must be >= {1 if size else 0}, got {value}")
+def _validate_modality(cfg: Config) -> None:
+    """A text family needs a text corpus and an image family images (data/text.py names the corpora)."""
+    from genlab.data.text import TEXT_CORPORA
+
+    family = FAMILIES[cfg.family].modality
+    data = "text" if cfg.data.name in TEXT_CORPORA else "images"
+    if family != data:
+        fix = (f"use a text corpus (data.name: {', '.join(TEXT_CORPORA)})" if family == "text"
+               else "use family lm (e.g. --preset gpt-shakespeare-char) for text")
+        raise ConfigError(f"family '{cfg.family}' models {family}, but data '{cfg.data.name}' gives {data}; {fix}")
+    if data == "images" and cfg.data.block_size is not None:
+        raise ConfigError(f"data.block_size is for text corpora ({', '.join(TEXT_CORPORA)}), not '{cfg.data.name}'")
+
+
 def _validate_data_sources(d: DataConfig) -> None:
     """data.patch_size, data.degradation and data.workers: how batches are made (data/sources.py)."""
     from genlab.data.degrade import parse_degradation
@@ -239,6 +255,8 @@ def _validate_data_sources(d: DataConfig) -> None:
         raise ConfigError(f"data.patch_size must be a number of pixels >= 1 (or null), got {d.patch_size}")
     if d.workers < 0:
         raise ConfigError(f"data.workers must be >= 0, got {d.workers}")
+    if d.block_size is not None and d.block_size < 1:
+        raise ConfigError(f"data.block_size must be a number of characters >= 1 (or null), got {d.block_size}")
     if d.workers and d.name != "folder":
         raise ConfigError(f"data.workers streams an image folder (data.name: folder), not '{d.name}'")
     if (d.patch_size is not None or d.workers) and d.binarize != "none":

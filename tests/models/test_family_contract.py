@@ -24,6 +24,16 @@ CASES = {
     "sr": ("edsr-x2-photos", ["data.patch_size=16", "model.width=8", "model.depth=1", "model.ema=0.9"]),
     "sr-gan": ("srgan-x4-photos", ["data.patch_size=16", "model.width=8", "model.depth=1", "model.d_width=8",
                                    "model.perceptual_weight=0", "model.init_from=null"]),
+    # text: windows of 16 characters of the tiny text; GPT with dropout (the RNG must be restored on resume)
+    "lm-gpt": ("gpt-shakespeare-char", ["data.name=text", "data.path={text}", "data.block_size=16",
+                                        "model.net_args={n_layer: 1, n_head: 2, n_embd: 16, dropout: 0.1}",
+                                        "model.warmup_steps=2", "model.preview_chars=20", "train.grad_clip=1.0"]),
+    "lm-lstm": ("lstm-shakespeare-char", ["data.name=text", "data.path={text}", "data.block_size=16",
+                                          "model.net_args={n_layer: 2, hidden: 16, n_embd: 8, dropout: 0.1}",
+                                          "model.preview_chars=20"]),
+    "textvae": ("textvae-shakespeare-char", ["data.name=text", "data.path={text}", "data.block_size=16",
+                                             "model.hidden=16", "model.latent_dim=4", "model.n_embd=8",
+                                             "model.kl_anneal_steps=3", "model.preview_chars=20"]),
 }
 
 
@@ -32,8 +42,15 @@ def test_every_family_has_a_case():
     assert all(issubclass(cls, Family) for cls in FAMILIES.values())
 
 
+@pytest.fixture(autouse=True)
+def _text_beside_the_npz(tiny_npz, tiny_text):
+    """The lm cases read the tiny text, written in the same folder as the tiny npz."""
+    assert tiny_text.parent == tiny_npz.parent
+
+
 def _config(case, tiny_npz, out, steps):
     preset, extra = CASES[case]
+    extra = [e.replace("{text}", str(tiny_npz.parent / "sonnet.txt")) for e in extra]
     return load_config(preset, [
         "data.name=npz", f"data.path={tiny_npz}", "train.batch_size=16", "train.epochs=null",
         f"train.steps={steps}", "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=2",
@@ -58,8 +75,9 @@ def test_train_steps_move_every_net_and_save_load_round_trips(case, tiny_npz, tm
     assert all(torch.equal(saved[k], reloaded[k]) for k in saved)
     if getattr(run.model, "ema", None) is not None:
         assert any(k.startswith("ema.") for k in saved)
-    # the grid of a loaded run is the trained model's (from the EMA weights when there are some)
-    assert torch.equal(loaded.model.preview(trainer.fixed), run.model.preview(trainer.fixed))
+    # the grid (text for language models) of a loaded run is the trained model's (EMA weights when there are some)
+    a, b = loaded.model.preview(trainer.fixed), run.model.preview(trainer.fixed)
+    assert a == b if isinstance(a, str) else torch.equal(a, b)
 
 
 def test_resume_is_bitwise_exact(case, tiny_npz, tmp_path, one_thread):
@@ -94,6 +112,22 @@ def _assert_unchanged(before, model, what):
 def _operations(model, images, labels):
     """Every read-only use the apps make of a family, each with explicit generators."""
     g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    if model.modality == "text" and hasattr(model, "interpolate"):  # a text VAE
+        tokens = model.encode(model.vocab * 3)
+        x = tokens[:32].view(2, 16)
+        return {"preview": lambda: len(model.preview(model.preview_inputs({"tokens": tokens[None, :17]}, g()))),
+                "generate": lambda: [model.encode(c) for c in model.stream(model.vocab[:3], 10, seed=1)],
+                "elbo": lambda: model.elbo(x, generator=g()),
+                "log_likelihood": lambda: model.log_likelihood(x, k=3, generator=g()),
+                "interpolate": lambda: len("".join(model.interpolate(model.vocab[:4], model.vocab[-4:], 3)))}
+    if model.modality == "text":  # the run's preview text, generation with and without the cache, val loss
+        from genlab.metrics.text import val_loss
+        tokens = model.encode(model.vocab * 3)
+        return {"preview": lambda: len(model.preview(model.preview_inputs({"tokens": tokens[None, :17]}, g()))),
+                "generate": lambda: model.generate_tokens(tokens[None, :5], 30, generator=g()),
+                "generate without cache": lambda: model.generate_tokens(tokens[None, :5], 30, generator=g(),
+                                                                         use_cache=False),
+                "val loss": lambda: val_loss(model, tokens, batch_size=2)["val_nats_per_char"]}
     if hasattr(model, "upscale"):  # paired: the preview pairs and upscaling are all the apps use
         pairs = {"inputs": images[..., ::model.scale, ::model.scale], "targets": images}
         return {"preview": lambda: model.preview(model.preview_inputs(pairs, g())),
@@ -124,6 +158,8 @@ def test_sampling_guidance_and_inversion_leave_the_model_as_found(case, mode, ti
     for what, op in _operations(model, images, labels).items():
         before = _snapshot(model)
         out = op()
+        if what.startswith("generate"):  # a stream: run it to the end
+            out = torch.cat(list(out))
         assert torch.isfinite(torch.as_tensor(out)).all(), what
         _assert_unchanged(before, model, what)
 

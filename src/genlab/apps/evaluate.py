@@ -65,6 +65,14 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         read_summary(run_dir_of(resolve_checkpoint(path)))
     run = load_run(path, device=device)
     data = run.config.data
+    if _text_kinds(run, protos):
+        from genlab.apps.text import evaluate_text
+
+        start = time.perf_counter()
+        results = evaluate_text(run, [p.name for p in protos], n=n, seed=seed)
+        if save:
+            store_metrics(run, results, seconds=time.perf_counter() - start, seed=seed)
+        return results
     _check_kinds(run, paired, quality + likelihood)
     guided = guidance is not None and guidance.active
     check_truncation(truncation)
@@ -103,6 +111,21 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         store_metrics(run, results, seconds=time.perf_counter() - start, backend=backend if quality else None,
                       sampler=tag if custom else None, seed=seed if quality else None)
     return results
+
+
+def _text_kinds(run: Run, protos) -> bool:
+    """True for a language-model run asked for text protocols; GenlabError when runs and protocols do not fit."""
+    from genlab.metrics.protocols import protocols_of_kind
+
+    text = [p.name for p in protos if p.kind == "text"]
+    others = [p.name for p in protos if p.kind != "text"]
+    if run.model.modality == "text" and others:
+        raise GenlabError(f"{', '.join(others)} measure image models; '{run.path}' is a language-model (lm) run: "
+                          f"measure it with {', '.join(protocols_of_kind('text'))}")
+    if run.model.modality != "text" and text:
+        raise GenlabError(f"{', '.join(text)} measure language models; '{run.path}' is a {run.config.family} run "
+                          "of images")
+    return bool(text)
 
 
 def _check_kinds(run: Run, paired: list[str], others: list[str]) -> None:

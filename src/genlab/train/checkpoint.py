@@ -145,7 +145,11 @@ def load_checkpoint_meta(ckpt: Path) -> dict:
             raise CheckpointError(f"checkpoint file '{ckpt / CONFIG_FILE}' is damaged: its '{key}' is missing "
                                   f"or not an object; {_DAMAGED}")
     shape = meta["data_shape"]
-    for key in ("channels", "resolution"):
+    text = shape.get("kind") == "text"  # a language model's data: its vocabulary and window length
+    if text and not (isinstance(shape.get("vocab"), str) and shape["vocab"]):
+        raise CheckpointError(f"checkpoint file '{ckpt / CONFIG_FILE}' is damaged: data_shape.vocab is "
+                              f"{shape.get('vocab')!r}, expected the run's characters as a string; {_DAMAGED}")
+    for key in ("seq_len",) if text else ("channels", "resolution"):
         if not isinstance(shape.get(key), int) or isinstance(shape.get(key), bool) or shape[key] < 1:
             raise CheckpointError(f"checkpoint file '{ckpt / CONFIG_FILE}' is damaged: data_shape.{key} is "
                                   f"{shape.get(key)!r}, expected a positive integer; {_DAMAGED}")

@@ -276,7 +276,7 @@ class Trainer:
         return min(1.0, max(0.0, (total - step) / decay_steps))
 
     def _set_lr(self) -> float:
-        scale = self.lr_scale(self.step)
+        scale = self.lr_scale(self.step) * self.model.lr_multiplier(self.step, self.total_steps())
         for name, opt in self.optimizers.items():
             for group, base in zip(opt.param_groups, self.base_lrs[name]):
                 group["lr"] = base * scale
@@ -427,6 +427,11 @@ class Trainer:
 
     def _write_samples(self) -> Path:
         images = self.model.preview(self.fixed)
+        if isinstance(images, str):  # a language model's preview is text
+            path = self.run_dir / "samples" / f"step_{self.step:06d}.txt"
+            write_text(path, images)
+            write_text(self.run_dir / "samples.txt", images)
+            return path
         columns = self.model.preview_columns
         path = save_image(images, self.run_dir / "samples" / f"step_{self.step:06d}.png", nrow=columns)
         save_image(images, self.run_dir / "samples.png", nrow=columns)
@@ -441,7 +446,8 @@ class Trainer:
                 "epochs": round(self.source.epochs_done, 4), "train_seconds": round(self.elapsed, 2),
                 "device": str(self.device), "precision": self.config.train.precision,
                 "final_losses": last, "checkpoint": str(final.relative_to(self.run_dir)),
-                "samples": "samples.png", "curves": "curves.png",
+                "samples": "samples.txt" if (self.run_dir / "samples.txt").is_file() else "samples.png",
+                "curves": "curves.png",
                 "metrics": {}, **kept, "versions": versions()}
 
 

@@ -37,6 +37,14 @@ class Run:
         """n images in [-1, 1], (n, C, H, W)."""
         return self.model.sample(n, labels=labels, generator=generator)
 
+    def generate(self, prompt: str = "\n", max_new_tokens: int = 500, temperature: float = 0.8,
+                 top_k: int | None = None, seed: int = 0) -> str:
+        """Language-model runs: the text generated after `prompt` (genlab.generate_text streams it)."""
+        if self.model.modality != "text":
+            raise GenlabError(f"run '{self.path}' is a {self.config.family} run of images; generate needs a "
+                              "language-model run (family lm)")
+        return "".join(self.model.stream(prompt, max_new_tokens, temperature=temperature, top_k=top_k, seed=seed))
+
     def upscale(self, images: torch.Tensor) -> torch.Tensor:
         """SR runs: (B, C, h, w) in [-1, 1] -> (B, C, h*s, w*s) in [-1, 1], in one pass (EMA weights when
         present). For image files of any size, tile by tile, use genlab.upscale_image / upscale_paths."""
@@ -46,17 +54,30 @@ class Run:
         return self.model.upscale(images)
 
 
-def build_model(config: Config, *, img_channels: int, img_resolution: int, num_classes: int = 0) -> nn.Module:
-    """The family named by config.family, built for images of the given shape."""
+def build_model(config: Config, **interface) -> nn.Module:
+    """The family named by config.family, built for the data's interface: images (img_channels,
+    img_resolution, num_classes) or text (vocab, seq_len)."""
     family = FAMILIES[config.family]
+    data_modality = "text" if "vocab" in interface else "images"
+    if family.modality != data_modality:
+        raise ConfigError(f"family '{config.family}' models {family.modality}, but data '{config.data.name}' gives "
+                          f"{data_modality}; " + ("use a text corpus (data.name: shakespeare, fortunes or text)"
+                                                  if family.modality == "text" else "use family lm for text"))
     try:
-        return family(config.model, img_channels=img_channels, img_resolution=img_resolution,
-                      num_classes=num_classes)
+        return family(config.model, **interface)
     except GenlabError:
         raise
     except (ValueError, TypeError, RuntimeError) as exc:  # e.g. a width that makes a layer of negative size
         raise ConfigError(f"the {config.family} model cannot be built from model.{'/'.join(_set_fields(config))} "
                           f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+
+
+def interface_of(shape: dict) -> dict:
+    """A family's interface arguments from a checkpoint's data_shape (text runs store their vocabulary there)."""
+    if shape.get("kind") == "text":
+        return {"vocab": shape["vocab"], "seq_len": shape["seq_len"]}
+    return {"img_channels": shape["channels"], "img_resolution": shape["resolution"],
+            "num_classes": shape.get("num_classes", 0) or 0}
 
 
 def _set_fields(config: Config) -> list[str]:
@@ -91,9 +112,8 @@ def load_run(path: str | os.PathLike, device: str | torch.device = "cpu") -> Run
     config = config_from_checkpoint(ckpt, meta)
     shape = meta["data_shape"]
     try:
-        model = build_model(config, img_channels=shape["channels"], img_resolution=shape["resolution"],
-                            num_classes=shape.get("num_classes", 0) or 0)
-    except ConfigError as exc:
+        model = build_model(config, **interface_of(shape))
+    except (ConfigError, KeyError, TypeError) as exc:
         raise CheckpointError(f"checkpoint file '{ckpt / 'config.json'}' describes a model that cannot be built "
                               f"({exc}); restore it, or use another checkpoint") from None
     check_weights_fit(ckpt, model, weights)

@@ -15,6 +15,9 @@ from genlab.models.nets.resnet import ResNetDiscriminator, ResNetGenerator
 from genlab.models.nets.rrdb import RRDBNet
 from genlab.models.nets.seed_dcgan import SeedDiscriminator, SeedGenerator
 from genlab.models.nets.srcnn import SRCNN, Bicubic, BicubicUnsharp
+from genlab.models.nets.char_lstm import CharLSTM
+from genlab.models.nets.gpt import GPT
+from genlab.models.nets.text_vae import TextVAENet
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
@@ -29,4 +32,8 @@ NETS: dict[str, dict[str, type]] = {
     "edsr": {"upscaler": EDSR},  # Lim et al. 2017, baseline
     "rrdb": {"upscaler": RRDBNet},  # ESRGAN's generator, Wang et al. 2018
     "patch": {"discriminator": PatchDiscriminator},  # SR GAN stage's D
+    # language models: tokens (B, T) -> next-token logits (B, T, V); the lm family
+    "gpt": {"lm": GPT},  # decoder-only Transformer, nanoGPT-style (Radford et al. 2019)
+    "char-lstm": {"lm": CharLSTM},  # Karpathy's char-rnn
+    "text-vae": {"textvae": TextVAENet},  # Bowman et al. 2016; built by the textvae family
 }
