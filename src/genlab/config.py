@@ -24,7 +24,7 @@ from genlab.models import FAMILIES
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz; audio: spoken-digits, audio-folder
     split: str = "train"             # train | test | all
     data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
     path: str | None = None          # image folder (folder) or .npz file (npz)
@@ -35,6 +35,7 @@ class DataConfig:
     patch_size: int | None = None    # train on random patches this many pixels square (images of any size)
     degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, bicubic-x4, ... (see data/degrade.py)
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
+    audio_length: int | None = None  # audio sets: samples per clip (cut or padded, centred); None keeps the set's
 
 
 @dataclass

@@ -428,6 +428,9 @@ IMAGE_LISTS: dict[str, Callable[..., list[torch.Tensor]]] = {
 def build_source(data, *, batch_size: int, seed: int, rank: int = 0, world: int = 1) -> Source:
     """The batch source a run's `data` config (a config.DataConfig) describes; batch_size is the global batch."""
     ranks = dict(rank=rank, world=world)
+    from genlab.data.audio_sets import AUDIO_DATASETS, build_audio_source  # audio_sets builds on this module
+    if data.name in AUDIO_DATASETS:
+        return build_audio_source(data, batch_size=batch_size, seed=seed, **ranks)
     if data.workers > 0:
         if data.name != "folder":
             raise ConfigError(f"data.workers streams an image folder (data.name: folder), not '{data.name}'")
