@@ -1,5 +1,6 @@
 """Model families: nets + objective + sample(). FAMILIES maps a family name to its class."""
 from genlab.models.ae import AE, AEConfig
+from genlab.models.audio_gan import AudioGAN, AudioGANConfig
 from genlab.models.gan import GAN, GANConfig
 from genlab.models.sr import SR, SRConfig
 from genlab.models.vae import VAE, VAEConfig
@@ -9,6 +10,8 @@ FAMILIES = {
     "ae": AE,    # autoencoder; with model.corruption, the denoising autoencoder
     "vae": VAE,  # VAE; model.conditional: CVAE; model.objective: iwae
     "sr": SR,    # super-resolution: inputs -> targets at model.scale
+    "audio-gan": AudioGAN,  # waveform GAN (WaveGAN, WGAN-GP) on audio batches
 }
 
-__all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig"]
+__all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "AudioGAN",
+           "AudioGANConfig"]

@@ -24,6 +24,7 @@ class Family(nn.Module):
     batches_per_step: int = 1        # data batches one train_step consumes (a GAN with n_critic: several)
     num_classes: int = 0             # 0 unless conditional
     preview_columns: int | None = None  # columns of the sample grid (None: square); 3 for input | output | target
+    sample_rate: int = 0             # audio families: samples per second of their clips (0: an image family)
 
     # -- required -----------------------------------------------------------------------------------
     def trainable(self) -> dict[str, nn.Module]:
@@ -62,6 +63,10 @@ class Family(nn.Module):
     def prior(self, n: int, generator: torch.Generator | None = None, device=None) -> Tensor:
         """z ~ the latent prior, (n, latent_dim); only generative families have one."""
         raise NotImplementedError(f"{type(self).__name__} has no latent prior; define prior() or preview_inputs()")
+
+    def preview_audio(self, fixed: dict[str, Tensor]) -> Tensor | None:
+        """Audio families: the clips (N, T) in [-1, 1] behind the sample grid (written as a WAV); None for images."""
+        return None
 
     def set_epoch(self, epoch: float) -> None:
         """Called by the loop before each step with the epochs done so far (schedules in epochs)."""

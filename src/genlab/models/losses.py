@@ -67,7 +67,7 @@ def g_least_squares(fake_logits: torch.Tensor) -> torch.Tensor:
 def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, labels=None,
                      generator: torch.Generator | None = None) -> torch.Tensor:
     """Gulrajani et al. 2017, eq. 3: E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates."""
-    alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
+    alpha = torch.rand(real.shape[0], *[1] * (real.ndim - 1), device=real.device, dtype=real.dtype, generator=generator)
     x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     out = critic(x_hat, labels)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)

@@ -15,6 +15,7 @@ from genlab.models.nets.resnet import ResNetDiscriminator, ResNetGenerator
 from genlab.models.nets.rrdb import RRDBNet
 from genlab.models.nets.seed_dcgan import SeedDiscriminator, SeedGenerator
 from genlab.models.nets.srcnn import SRCNN, Bicubic, BicubicUnsharp
+from genlab.models.nets.wavegan import WaveGANDiscriminator, WaveGANGenerator
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
@@ -29,4 +30,7 @@ NETS: dict[str, dict[str, type]] = {
     "edsr": {"upscaler": EDSR},  # Lim et al. 2017, baseline
     "rrdb": {"upscaler": RRDBNet},  # ESRGAN's generator, Wang et al. 2018
     "patch": {"discriminator": PatchDiscriminator},  # SR GAN stage's D
+    # audio: (B, 1, T) waveforms, T = img_resolution samples; the audio-gan family's nets
+    "wavegan": {"generator": WaveGANGenerator, "discriminator": WaveGANDiscriminator},  # Donahue et al. 2019
 }
+AUDIO_NETS = ("wavegan",)  # nets over waveforms (B, 1, T): the audio-gan family's, not the image GAN's
