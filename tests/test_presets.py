@@ -18,6 +18,14 @@ def test_preset_builds_and_samples(name):
         assert cfg.data.degradation == f"bicubic-x{s}" and cfg.data.patch_size % s == 0
         assert model.upscale(torch.zeros(2, 3, 12, 10)).shape == (2, 3, 12 * s, 10 * s)
         return
+    if cfg.data.audio_length is not None:  # audio: clips of audio_length samples at 16 kHz
+        conditional = getattr(cfg.model, "conditional", False)
+        model = build_model(cfg, img_channels=1, img_resolution=cfg.data.audio_length,
+                            num_classes=NUM_CLASSES if conditional else 0).eval()
+        clips = model.sample(2, labels=torch.tensor([0, 9]) if conditional else None,
+                             generator=torch.Generator().manual_seed(0))
+        assert clips.shape == (2, 1, cfg.data.audio_length) and clips.abs().max() <= 1
+        return
     channels, resolution = cfg.data.channels or 1, cfg.data.resolution or 28
     conditional = getattr(cfg.model, "conditional", False)
     model = build_model(cfg, img_channels=channels, img_resolution=resolution,
