@@ -210,6 +210,8 @@ CASES = [
     (["sample", "{audio}", "--n", "2", "--npz", "{ws}/x.npz"], "--npz, --truncation and discriminator guidance are for image runs"),
     (["sample", "{audio}", "--n", "2", "--out", "{ws}/afile.txt"], "--out '{ws}/afile.txt' is a file"),
     (["sample", "{audio}", "--n", "2", "--out", "{ws}/afile.txt/clips"], "afile.txt"),
+    (["eval", "{audio}", "--metrics", "fid10k"], "is an audio run; measure it with digits1k"),
+    (["eval", "{gan}", "--metrics", "digits1k"], "digits1k measure audio generators"),
     (["data", "info", "audio-folder"], "dataset 'audio-folder' needs a path"),
     (["data", "info", "audio-folder:{ws}/missing"], "audio folder '{ws}/missing' does not exist"),
     (["data", "info", "audio-folder:{ws}/adir"], "holds no audio files"),

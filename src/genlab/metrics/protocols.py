@@ -34,7 +34,7 @@ from .fid import FeatureStats
 log = logging.getLogger(__name__)
 
 
-KINDS = ("samples", "real", "paired")
+KINDS = ("samples", "real", "paired", "audio")  # audio: run(model, *, n, seed, batch_size) -> results (audio generators)
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,11 @@ def _paired(name: str) -> Callable[..., dict]:
     return run
 
 
+def _digits(model, *, n: int, seed: int = 0, batch_size: int = 100) -> dict:
+    from .audio_classifier import digit_metrics
+    return digit_metrics(model, n, seed=seed, batch_size=batch_size)
+
+
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
     Protocol("fid10k", "fid", 10_000, 10_000, "test",
              "FID, 10k generated vs the 10k test images (Lucic et al. 2018)"),
@@ -107,6 +112,11 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
     Protocol("kid_patches", "kid", 0, None, "test",
              "KID between the 64 px patches (non-overlapping grid) of the outputs and of the targets: a "
              "perceptual number for image-to-image models", "paired", _paired("patch_kid")),
+    Protocol("digits1k", "digits", 1_000, None, "test",
+             "spoken-digit classifier (metrics/audio_classifier.py) on 1k generated clips, digits 0-9 cycled when "
+             "conditional: histogram, digits covered, KL to the training digits, accuracy on the requested digits, "
+             "and fd, a Frechet distance in the classifier's 128-d embedding vs the 640 test clips (NOT FAD)",
+             "audio", _digits),
 ]}
 
 
