@@ -212,6 +212,22 @@ CASES = [
     (["sample", "{audio}", "--n", "2", "--out", "{ws}/afile.txt/clips"], "afile.txt"),
     (["eval", "{audio}", "--metrics", "fid10k"], "is an audio run; measure it with digits1k"),
     (["eval", "{gan}", "--metrics", "digits1k"], "digits1k measure audio generators"),
+    (["enhance", "baseline:wiener", "{ws}/missing.wav", "--out", "{ws}/o.wav"], "'{ws}/missing.wav' does not exist"),
+    (["enhance", "baseline:wiener", "{ws}/afile.txt", "--out", "{ws}/o.wav"], "is not an audio file libsndfile can read"),
+    (["enhance", "baseline:wiener", "{ws}/badaudio/silent.wav", "--out", "{ws}/o.wav"], "silent.wav' is silent"),
+    (["enhance", "baseline:wiener", "{ws}/empty.wav", "--out", "{ws}/o.wav"], "empty.wav' holds no samples"),
+    (["enhance", "baseline:wiener", "{ws}/badaudio/empty.flac", "--out", "{ws}/o.wav"], "is not an audio file"),
+    (["enhance", "baseline:median", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav"], "baseline 'median' is unknown"),
+    (["enhance", "{gan}", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav"], "is a gan run; enhance needs an enhance run"),
+    (["enhance", "{audio}", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav"], "is a audio-gan run; enhance needs"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav", "--out", "{ws}/adir"], "--out '{ws}/adir' is a folder"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav", "--out", "{ws}/wavs/a/0.wav"], "is the input file"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav", "--chunk", "0"], "--chunk: 0 is out of range"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav", "--overlap", "5"],
+     "must be shorter than the chunk"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav"], "the following arguments are required: --out"),
+    (["train", "--preset", "enhance-digits", "--set", "data.degradation=noise:9:1"], "noise:LOW:HIGH"),
+    (["train", "--preset", "enhance-digits", "--set", "model.net=wavegan"], "enhancer net 'wavegan' is unknown"),
     (["data", "info", "audio-folder"], "dataset 'audio-folder' needs a path"),
     (["data", "info", "audio-folder:{ws}/missing"], "audio folder '{ws}/missing' does not exist"),
     (["data", "info", "audio-folder:{ws}/adir"], "holds no audio files"),
@@ -317,6 +333,7 @@ def ws(tmp_path_factory):
     (root / "badaudio" / "text.wav").write_text("not audio")
     soundfile.write(root / "badaudio" / "silent.wav", np.zeros(800), 8000)
     soundfile.write(root / "badaudio" / "empty.flac", np.zeros(0), 16000, format="FLAC")
+    soundfile.write(root / "empty.wav", np.zeros(0), 16000)
     audio = train(load_config("wavegan-digits", [
         "data.name=audio-folder", f"data.path={root / 'wavs'}", "data.audio_length=256", "model.net_args={width: 2}",
         "model.n_critic=1", "train.batch_size=2", "train.steps=1", "train.minutes=null", f"train.out={root / 'runs'}",

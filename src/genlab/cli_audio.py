@@ -26,10 +26,6 @@ def sample_audio(args, run, seeds: list[int], labels: list[int] | None) -> int:
     return 0
 
 
-def add_commands(sub) -> None:
-    """The audio subcommands."""
-
-
 def data_audio(args) -> int:
     """`genlab data fetch|info spoken-digits` and `genlab data info audio-folder:DIR`."""
     from genlab.data import digits
@@ -55,3 +51,57 @@ def data_audio(args) -> int:
              for s, d in described.items()]
     _emit(args, {"name": name, "splits": described}, "\n".join(lines))
     return 0
+
+
+BASELINES = ("spectral-subtraction", "wiener")
+
+
+def enhancer_for(spec: str, device: str = "cpu"):
+    """(enhance function (B, 1, T) -> (B, 1, T), description) for a run folder or baseline:NAME."""
+    import torch
+
+    from genlab.apps.runs import open_run
+    from genlab.models.nets import NETS
+
+    if spec.startswith("baseline:"):
+        name = spec.split(":", 1)[1]
+        if name not in BASELINES:
+            raise GenlabError(f"baseline '{name}' is unknown; known: {', '.join(BASELINES)}")
+        net = NETS[name]["enhancer"]()
+        return (lambda x: torch.no_grad()(net)(x)), f"the {name} baseline"
+    run = open_run(spec, device)
+    if run.config.family != "enhance":
+        raise GenlabError(f"'{run.path}' is a {run.config.family} run; enhance needs an enhance run "
+                          f"(genlab train --preset enhance-digits) or baseline:{'|'.join(BASELINES)}")
+    return (lambda x: run.model.enhance(x.to(device))), f"{run.checkpoint}"
+
+
+def cmd_enhance(args) -> int:
+    from genlab.apps.enhance import enhance_file
+    from genlab.io import check_output_file
+
+    check_output_file(args.out, "--out")
+    enhance, what = enhancer_for(args.run, args.device)
+    result = enhance_file(enhance, args.input, args.out, chunk_seconds=args.chunk, overlap_seconds=args.overlap)
+    _emit(args, result, f"wrote {result['out']} ({result['seconds']:.2f} s at 16000 Hz) enhanced by {what}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    """The audio subcommands: enhance."""
+    from genlab.cli import _float_in, _parser
+
+    en = _parser(sub, "enhance", "Remove noise from a speech recording of any length with an enhance run "
+                 "(or a classical baseline), chunk by chunk with overlap-add.",
+                 "  genlab enhance runs/00007-enhance-digits noisy.wav --out clean.wav\n"
+                 "  genlab enhance RUN interview.flac --out clean.wav --chunk 8 --overlap 1\n"
+                 "  genlab enhance baseline:wiener noisy.wav --out wiener.wav")
+    en.add_argument("run", metavar="RUN_OR_BASELINE", help="an enhance run or checkpoint, or baseline:wiener, "
+                    "baseline:spectral-subtraction")
+    en.add_argument("input", metavar="NOISY", help="a WAV/FLAC/OGG/AIFF file (any rate and channels: 16 kHz mono out)")
+    en.add_argument("--out", required=True, metavar="OUT.wav")
+    en.add_argument("--chunk", type=_float_in(0, above=True), default=4.0, help="seconds per window (default 4)")
+    en.add_argument("--overlap", type=_float_in(0), default=0.5, help="seconds of cross-fade between windows (default 0.5)")
+    en.add_argument("--device", default="cpu")
+    en.add_argument("--json", action="store_true")
+    en.set_defaults(func=cmd_enhance)

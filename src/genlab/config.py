@@ -33,7 +33,7 @@ class DataConfig:
     strict: bool = False             # folder: fail on an unreadable image instead of skipping it
     binarize: str = "none"           # none | dynamic (Bernoulli pixels per batch) | fixed (drawn once)
     patch_size: int | None = None    # train on random patches this many pixels square (images of any size)
-    degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, bicubic-x4, ... (see data/degrade.py)
+    degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, ... (data/degrade.py); audio: noise:-5:15
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
     audio_length: int | None = None  # audio sets: samples per clip (cut or padded, centred); None keeps the set's
 
@@ -245,7 +245,10 @@ def _validate_data_sources(d: DataConfig) -> None:
     if (d.patch_size is not None or d.workers) and d.binarize != "none":
         raise ConfigError(f"data.binarize '{d.binarize}' works on whole in-memory images; "
                           "it cannot be combined with data.patch_size or data.workers")
-    if d.degradation is not None:
+    if d.degradation is not None and d.name in ("spoken-digits", "audio-folder"):
+        from genlab.data.noise import parse_noise
+        parse_noise(d.degradation)  # audio: noise:LOW:HIGH
+    elif d.degradation is not None:
         _, scale = parse_degradation(d.degradation)
         if d.patch_size is not None and d.patch_size % scale:
             raise ConfigError(f"data.patch_size {d.patch_size} is not a multiple of the scale {scale} of "

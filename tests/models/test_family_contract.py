@@ -27,6 +27,9 @@ CASES = {
     # audio: tiny_wavs (4 labelled tones), 1,024-sample clips, a WaveGAN of width 4, conditional, with EMA
     "audio-gan": ("wavegan-digits", ["data.name=audio-folder", "data.path={wavs}", "data.audio_length=1024",
                                      "model.net_args={width: 4}", "model.ema_half_life_kimg=1"]),
+    # speech enhancement: the same tones mixed with white/pink/babble noise, a mask U-Net of width 2
+    "audio-enhance": ("enhance-digits", ["data.name=audio-folder", "data.path={wavs}", "data.audio_length=1024",
+                                         "model.net_args={width: 2}"]),
 }
 
 
@@ -106,6 +109,10 @@ def _operations(model, images, labels):
                 "upscale": lambda: model.upscale(images)}
     n = images.shape[0]
     lab = labels if model.num_classes else None
+    if hasattr(model, "enhance"):  # speech enhancement: the grid and enhancing clips of any length
+        pairs = {"inputs": images.reshape(n, 1, -1) * 0.5, "targets": torch.zeros(n, 1, images[0].numel())}
+        return {"preview": lambda: model.preview(model.preview_inputs(pairs, g())),
+                "enhance": lambda: model.enhance(pairs["inputs"])}
     if model.sample_rate:  # audio: the grid (spectrograms and its clips) and sampling are all the apps use
         fixed = lambda: model.preview_inputs({"audio": torch.zeros(n, 1, 1024)}, g())  # noqa: E731
         return {"preview": lambda: model.preview(fixed()), "preview_audio": lambda: model.preview_audio(fixed()),

@@ -28,7 +28,7 @@ SILENCE_PEAK = 1e-4  # -80 dBFS: a clip whose peak is below this is silent
 READ_BLOCK = 1 << 16  # frames read from a file at a time
 
 
-def _soundfile():
+def soundfile_module():
     try:
         import soundfile
     except ImportError:
@@ -45,7 +45,7 @@ def _soxr():
 
 
 def _open(path: str | os.PathLike | io.BytesIO):
-    sf = _soundfile()
+    sf = soundfile_module()
     name = "the audio bytes" if isinstance(path, io.BytesIO) else f"'{path}'"
     if not isinstance(path, io.BytesIO):
         p = Path(path)
@@ -115,7 +115,7 @@ def to_int16(audio) -> np.ndarray:
 
 def write_wav(path: str | os.PathLike, audio, sample_rate: int = SAMPLE_RATE) -> Path:
     """Write mono audio (T,) in [-1, 1] (numpy or torch; clipped) as 16-bit PCM WAV, atomically."""
-    sf = _soundfile()
+    sf = soundfile_module()
     samples = to_int16(audio).reshape(-1)
     path = Path(path)
     with atomic_path(path) as part:
@@ -125,7 +125,7 @@ def write_wav(path: str | os.PathLike, audio, sample_rate: int = SAMPLE_RATE) ->
 
 def wav_bytes(audio, sample_rate: int = SAMPLE_RATE) -> bytes:
     """The 16-bit PCM WAV file of mono audio (T,) in [-1, 1], in memory."""
-    sf = _soundfile()
+    sf = soundfile_module()
     buf = io.BytesIO()
     sf.write(buf, to_int16(audio).reshape(-1), sample_rate, subtype="PCM_16", format="WAV")
     return buf.getvalue()

@@ -170,10 +170,14 @@ class AudioSource(Source):
 
 def build_audio_source(data, *, batch_size: int, seed: int, rank: int = 0, world: int = 1) -> Source:
     """The source of a run whose data.name is an audio set (see config.DataConfig)."""
-    for key in ("patch_size", "degradation", "resolution", "channels"):
+    from genlab.data.noise import NoisyAudioSource, parse_noise
+
+    for key in ("patch_size", "resolution", "channels"):
         if getattr(data, key) is not None:
             raise DataError(f"data.{key} is for images; audio sets take data.audio_length (samples per clip)")
     if data.workers or data.binarize != "none":
         raise DataError("data.workers and data.binarize are for images; unset them for audio")
+    snr_range = parse_noise(data.degradation) if data.degradation is not None else None
     ds = load_audio_dataset(data.name, data.split, path=data.path, length=data.audio_length, strict=data.strict)
-    return AudioSource(ds, batch_size=batch_size, seed=seed, rank=rank, world=world)
+    source = AudioSource(ds, batch_size=batch_size, seed=seed, rank=rank, world=world)
+    return source if snr_range is None else NoisyAudioSource(source, snr_range=snr_range, seed=seed)

@@ -1,6 +1,7 @@
 """Model families: nets + objective + sample(). FAMILIES maps a family name to its class."""
 from genlab.models.ae import AE, AEConfig
 from genlab.models.audio_gan import AudioGAN, AudioGANConfig
+from genlab.models.enhance import Enhance, EnhanceConfig
 from genlab.models.gan import GAN, GANConfig
 from genlab.models.sr import SR, SRConfig
 from genlab.models.vae import VAE, VAEConfig
@@ -11,7 +12,8 @@ FAMILIES = {
     "vae": VAE,  # VAE; model.conditional: CVAE; model.objective: iwae
     "sr": SR,    # super-resolution: inputs -> targets at model.scale
     "audio-gan": AudioGAN,  # waveform GAN (WaveGAN, WGAN-GP) on audio batches
+    "enhance": Enhance,  # speech enhancement: noisy -> clean clips (a spectral-mask U-Net)
 }
 
 __all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "AudioGAN",
-           "AudioGANConfig"]
+           "AudioGANConfig", "Enhance", "EnhanceConfig"]

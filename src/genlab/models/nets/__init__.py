@@ -6,9 +6,11 @@ stage adds the "discriminator" of "patch"). Interface arguments (img_channels, i
 num_classes, latent_dim, scale) come from the data and family; the rest from `net_args` (GAN, AE) or
 the family config's width/depth (SR).
 """
+from genlab.models.nets.classical_enhance import SpectralSubtraction, WienerFilter
 from genlab.models.nets.conv_ae import ConvDecoder, ConvEncoder
 from genlab.models.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlab.models.nets.edsr import EDSR
+from genlab.models.nets.mask_unet import MaskUNet
 from genlab.models.nets.mlp import MLPDecoder, MLPEncoder
 from genlab.models.nets.patch_disc import PatchDiscriminator
 from genlab.models.nets.resnet import ResNetDiscriminator, ResNetGenerator
@@ -32,5 +34,8 @@ NETS: dict[str, dict[str, type]] = {
     "patch": {"discriminator": PatchDiscriminator},  # SR GAN stage's D
     # audio: (B, 1, T) waveforms, T = img_resolution samples; the audio-gan family's nets
     "wavegan": {"generator": WaveGANGenerator, "discriminator": WaveGANDiscriminator},  # Donahue et al. 2019
+    "mask-unet": {"enhancer": MaskUNet},  # speech enhancement: (B, 1, T) noisy -> clean, a spectral mask
+    "spectral-subtraction": {"enhancer": SpectralSubtraction},  # classical baseline (Boll 1979), no parameters
+    "wiener": {"enhancer": WienerFilter},  # classical baseline: Wiener gain, no parameters
 }
 AUDIO_NETS = ("wavegan",)  # nets over waveforms (B, 1, T): the audio-gan family's, not the image GAN's
