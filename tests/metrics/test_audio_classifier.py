@@ -76,3 +76,18 @@ def test_digits_protocol_refuses_image_models():
         num_classes = 0
     with pytest.raises(GenlabError, match="measure audio generators"):
         ac.sample_clips(Images(), 4, seed=0, batch_size=2, balanced=True)
+
+
+def test_the_loop_evaluator_runs_digits1k(tone_classifier, monkeypatch):
+    from genlab.apps.evaluate import make_evaluator
+    from genlab.config import load_config
+    from genlab.metrics.protocols import PROTOCOLS, Protocol
+
+    monkeypatch.setattr(ac, "load_digit_classifier", lambda: tone_classifier)
+    small = Protocol("digits_tiny", "digits", 40, None, "test", "test only", "audio", PROTOCOLS["digits1k"].run)
+    monkeypatch.setitem(PROTOCOLS, "digits_tiny", small)
+    cfg = load_config("wavegan-digits", ["train.eval_every_steps=1", "train.eval_metrics=[digits_tiny]"])
+    model = ToneModel()
+    model.parameters = lambda: iter([torch.zeros(1)])
+    results = make_evaluator(cfg)(model, 1)
+    assert results["digits_tiny_classes_covered"] == 4 and results["digits_tiny_acc"] >= 0.9 and "digits_tiny_fd" in results

@@ -197,12 +197,19 @@ def make_evaluator(config: Config):
         return None
     from genlab.metrics import evaluate_model, parse_protocols
 
-    parse_protocols(t.eval_metrics)  # fail on a bad name before training starts
+    protos = parse_protocols(t.eval_metrics)  # fail on a bad name before training starts
+    audio = [p for p in protos if p.kind == "audio"]  # audio generators: digits1k
+    others = [p.name for p in protos if p.kind != "audio"]
 
     def evaluator(model, step: int) -> dict:
         device = next(model.parameters()).device
-        return evaluate_model(model, config.data.name, t.eval_metrics, data_dir=config.data.data_dir,
-                              seed=t.seed, device=device)
+        results = {}
+        for p in audio:
+            results.update({f"{p.name}_{k}": v for k, v in p.run(model, n=p.num_fake, seed=t.seed).items()})
+        if others:
+            results.update(evaluate_model(model, config.data.name, others, data_dir=config.data.data_dir,
+                                          seed=t.seed, device=device))
+        return results
 
     return evaluator
 

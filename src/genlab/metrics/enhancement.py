@@ -10,18 +10,25 @@ __all__ = ["si_sdr", "pesq_stoi"]
 
 
 def pesq_stoi(estimate: torch.Tensor, reference: torch.Tensor, sample_rate: int = 16000) -> dict[str, float]:
-    """Mean wide-band PESQ and STOI over clips (B, 1, T); a key is missing when its package is not installed
-    (pip install pesq pystoi)."""
+    """Mean wide-band PESQ (ITU-T P.862.2) and STOI (Taal et al. 2011) over clips (B, 1, T); a key is missing
+    when its package is not installed (pip install pesq pystoi). Clips PESQ cannot score (no utterance
+    found) are left out of its mean, and counted in `pesq_skipped`."""
     out: dict[str, float] = {}
     est, ref = estimate[:, 0].double().numpy(), reference[:, 0].double().numpy()
     try:
-        from pesq import pesq
-        out["pesq"] = float(sum(pesq(sample_rate, r, e, "wb") for r, e in zip(ref, est)) / len(ref))
+        from pesq import PesqError, pesq
     except ImportError:
         pass
+    else:
+        scores = [pesq(sample_rate, r, e, "wb", on_error=PesqError.RETURN_VALUES) for r, e in zip(ref, est)]
+        good = [s for s in scores if s >= 0]
+        if good:
+            out["pesq"] = float(sum(good) / len(good))
+        out["pesq_skipped"] = float(len(scores) - len(good))
     try:
         from pystoi import stoi
-        out["stoi"] = float(sum(stoi(r, e, sample_rate) for r, e in zip(ref, est)) / len(ref))
     except ImportError:
         pass
+    else:
+        out["stoi"] = float(sum(stoi(r, e, sample_rate) for r, e in zip(ref, est)) / len(ref))
     return out
