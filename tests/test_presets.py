@@ -18,6 +18,13 @@ def test_preset_builds_and_samples(name):
         assert cfg.data.degradation == f"bicubic-x{s}" and cfg.data.patch_size % s == 0
         assert model.upscale(torch.zeros(2, 3, 12, 10)).shape == (2, 3, 12 * s, 10 * s)
         return
+    if cfg.family == "enhance":  # speech enhancement: noisy clips of any length in, enhanced clips out
+        model = build_model(cfg, img_channels=1, img_resolution=16000).eval()
+        assert cfg.data.degradation.startswith("noise:")
+        noisy = torch.randn(2, 1, 5000, generator=torch.Generator().manual_seed(0)) * 0.1
+        clean = model.enhance(noisy)
+        assert clean.shape == (2, 1, 5000) and clean.abs().max() <= 1
+        return
     if cfg.data.audio_length is not None:  # audio: clips of audio_length samples at 16 kHz
         conditional = getattr(cfg.model, "conditional", False)
         model = build_model(cfg, img_channels=1, img_resolution=cfg.data.audio_length,
