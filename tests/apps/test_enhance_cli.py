@@ -72,3 +72,6 @@ def test_a_trained_run_enhances(tiny_wavs, tmp_path, capsys):
     src = next(tiny_wavs.rglob("*.wav"))
     assert main(["enhance", str(run), str(src), "--out", str(tmp_path / "e.wav")]) == 0
     assert soundfile.info(tmp_path / "e.wav").frames == 3200
+    capsys.readouterr()
+    assert main(["eval", str(run), "--metrics", "digits1k"]) == 2
+    assert "speech enhancement run" in capsys.readouterr().err

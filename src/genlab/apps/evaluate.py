@@ -67,6 +67,9 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     run = load_run(path, device=device)
     data = run.config.data
     _check_kinds(run, paired, quality + likelihood)
+    if run.config.family == "enhance":
+        raise GenlabError(f"'{run.path}' is a speech enhancement run; measure it with SI-SDR, PESQ and STOI: "
+                          f"python benchmarks/enhance_eval.py --run {run.path}")
     if run.model.sample_rate and len(audio) < len(protos):
         from genlab.metrics.protocols import protocols_of_kind
         raise GenlabError(f"'{run.path}' is an audio run; measure it with {', '.join(protocols_of_kind('audio'))}")
