@@ -96,3 +96,18 @@ def tiny_text(tmp_path):
     path = tmp_path / "sonnet.txt"
     path.write_text("\n".join(f"{i + 1}\n{SONNET_18}" for i in range(6)), encoding="utf-8")
     return path
+@pytest.fixture
+def tiny_wavs(tmp_path):
+    """32 short WAV clips in 4 labelled subfolders: sine tones of 4 pitches (one per class) with a little
+    noise, at 8 kHz stereo so that reading them resamples and mixes down."""
+    import soundfile
+
+    rng = np.random.default_rng(0)
+    root = tmp_path / "wavs"
+    t = np.arange(int(0.2 * 8000)) / 8000
+    for label, freq in enumerate((300, 600, 1200, 2400)):
+        (root / f"c{label}").mkdir(parents=True)
+        for i in range(8):
+            tone = 0.5 * np.sin(2 * np.pi * freq * (1 + 0.02 * i) * t) + 0.01 * rng.standard_normal(len(t))
+            soundfile.write(root / f"c{label}" / f"{i}.wav", np.stack([tone, tone], 1), 8000)
+    return root

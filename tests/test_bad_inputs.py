@@ -241,6 +241,43 @@ CASES = [
     (["data", "fetch", "folder"], "nothing to fetch"),
     (["data", "explode"], "invalid choice: 'explode'"),
     (["data", "info"], "needs a dataset name"),
+    # -- audio: runs, sets and files -----------------------------------------------------------------------
+    (["sample", "{audio}", "--labels", "7"], "label 7 is out of range; this model has classes 0-1"),
+    (["sample", "{audio}", "--n", "0"], "--n: 0 is out of range"),
+    (["sample", "{audio}", "--n", "2", "--npz", "{ws}/x.npz"], "--npz, --truncation and discriminator guidance are for image runs"),
+    (["sample", "{audio}", "--n", "2", "--out", "{ws}/afile.txt"], "--out '{ws}/afile.txt' is a file"),
+    (["sample", "{audio}", "--n", "2", "--out", "{ws}/afile.txt/clips"], "afile.txt"),
+    (["eval", "{audio}", "--metrics", "fid10k"], "is an audio run; measure it with digits1k"),
+    (["eval", "{gan}", "--metrics", "digits1k"], "digits1k measure audio generators"),
+    (["enhance", "baseline:wiener", "{ws}/missing.wav", "--out", "{ws}/o.wav"], "'{ws}/missing.wav' does not exist"),
+    (["enhance", "baseline:wiener", "{ws}/afile.txt", "--out", "{ws}/o.wav"], "is not an audio file libsndfile can read"),
+    (["enhance", "baseline:wiener", "{ws}/badaudio/silent.wav", "--out", "{ws}/o.wav"], "silent.wav' is silent"),
+    (["enhance", "baseline:wiener", "{ws}/empty.wav", "--out", "{ws}/o.wav"], "empty.wav' holds no samples"),
+    (["enhance", "baseline:wiener", "{ws}/badaudio/empty.flac", "--out", "{ws}/o.wav"], "is not an audio file"),
+    (["enhance", "baseline:median", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav"], "baseline 'median' is unknown"),
+    (["enhance", "{gan}", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav"], "is a gan run; enhance needs an enhance run"),
+    (["enhance", "{audio}", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav"], "is a audio-gan run; enhance needs"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav", "--out", "{ws}/adir"], "--out '{ws}/adir' is a folder"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav", "--out", "{ws}/wavs/a/0.wav"], "is the input file"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav", "--chunk", "0"], "--chunk: 0 is out of range"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav", "--out", "{ws}/o.wav", "--overlap", "5"],
+     "must be shorter than the chunk"),
+    (["enhance", "baseline:wiener", "{ws}/wavs/a/0.wav"], "the following arguments are required: --out"),
+    (["train", "--preset", "enhance-digits", "--set", "data.degradation=noise:9:1"], "noise:LOW:HIGH"),
+    (["train", "--preset", "enhance-digits", "--set", "model.net=wavegan"], "enhancer net 'wavegan' is unknown"),
+    (["data", "info", "audio-folder"], "dataset 'audio-folder' needs a path"),
+    (["data", "info", "audio-folder:{ws}/missing"], "audio folder '{ws}/missing' does not exist"),
+    (["data", "info", "audio-folder:{ws}/adir"], "holds no audio files"),
+    (["data", "info", "audio-folder:{ws}/badaudio"], "no usable audio in '{ws}/badaudio': all 3 files failed"),
+    (["data", "info", "spoken-digits:val"], "spoken-digits has splits train and test, not 'val'"),
+    (["data", "fetch", "audio-folder:{ws}/adir"], "nothing to fetch"),
+    (["train", "--preset", "wavegan-digits", "--set", "data.name=audio-folder", "--set", "data.path={ws}/badaudio",
+      "{tiny_audio}"], "no usable audio in '{ws}/badaudio'"),
+    (["train", "--preset", "wavegan-digits", "--set", "data.name=audio-folder", "--set", "data.path={ws}/wavs",
+      "--set", "data.audio_length=1000", "{tiny_audio}"], "clips of 16 x 4^k samples"),
+    (["train", "--preset", "wavegan-digits", "--set", "data.name=audio-folder", "--set", "data.path={ws}/wavs",
+      "--set", "data.patch_size=16", "{tiny_audio}"], "data.patch_size is for images"),
+    (["train", "--preset", "wavegan-digits", "--set", "model.net=dcgan"], "audio GAN net 'dcgan' is unknown"),
     (["presets", "--bogus"], "unrecognized arguments: --bogus"),
     (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
 ]
@@ -331,16 +368,34 @@ def ws(tmp_path_factory):
     (root / "broken.yaml").write_text("family: gan\ntrain: {batch_size: [1, 2\n")
     (root / "latin1.yaml").write_bytes("description: caf\xe9\n".encode("latin-1"))
     (root / "list.yaml").write_text("- 1\n- 2\n")
+    import soundfile
+    (root / "wavs" / "a").mkdir(parents=True)
+    (root / "wavs" / "b").mkdir()
+    t = np.arange(1600) / 8000
+    for i in range(4):
+        soundfile.write(root / "wavs" / "ab"[i % 2] / f"{i}.wav", 0.5 * np.sin(2 * np.pi * (300 + 100 * i) * t), 8000)
+    (root / "badaudio").mkdir()
+    (root / "badaudio" / "text.wav").write_text("not audio")
+    soundfile.write(root / "badaudio" / "silent.wav", np.zeros(800), 8000)
+    soundfile.write(root / "badaudio" / "empty.flac", np.zeros(0), 16000, format="FLAC")
+    soundfile.write(root / "empty.wav", np.zeros(0), 16000)
+    audio = train(load_config("wavegan-digits", [
+        "data.name=audio-folder", f"data.path={root / 'wavs'}", "data.audio_length=256", "model.net_args={width: 2}",
+        "model.n_critic=1", "train.batch_size=2", "train.steps=1", "train.minutes=null", f"train.out={root / 'runs'}",
+        "train.tensorboard=false", "train.n_samples=2"]), progress=False).path
     tiny = ["--set", "data.name=npz", "--set", f"data.path={root / 'd.npz'}", "--set", "train.tensorboard=false",
             "--set", f"train.out={root / 'new_runs'}", "--steps", "1"]
-    return {"ws": str(root), "gan": str(gan), "dae": str(dae), "lm": str(lm), "tiny": tiny}
+    tiny_audio = ["--set", "model.net_args={width: 2}", "--set", "train.tensorboard=false", "--set",
+                  f"train.out={root / 'new_runs'}", "--steps", "1", "--batch-size", "2"]
+    return {"ws": str(root), "gan": str(gan), "dae": str(dae), "lm": str(lm), "audio": str(audio), "tiny": tiny,
+            "tiny_audio": tiny_audio}
 
 
 def _fill(argv: list[str], ws: dict) -> list[str]:
     out = []
     for arg in argv:
-        if arg == "{tiny}":
-            out.extend(ws["tiny"])
+        if arg in ("{tiny}", "{tiny_audio}"):
+            out.extend(ws[arg[1:-1]])
             continue
         if arg.startswith("{damaged:"):
             arg = str(Path(ws["ws"]) / "damaged" / arg[len("{damaged:"):-1])
@@ -349,7 +404,7 @@ def _fill(argv: list[str], ws: dict) -> list[str]:
 
 
 def _placeholders(text: str, ws: dict) -> str:
-    for key in ("ws", "gan", "dae", "lm"):
+    for key in ("ws", "gan", "dae", "lm", "audio"):
         text = text.replace("{" + key + "}", ws[key])
     return text
 

@@ -25,6 +25,21 @@ def test_preset_builds_and_samples(name):
         assert len(text) == 5 and set(text) <= set(vocab)
         assert cfg.train.grad_clip and cfg.data.name == "shakespeare"
         return
+    if cfg.family == "enhance":  # speech enhancement: noisy clips of any length in, enhanced clips out
+        model = build_model(cfg, img_channels=1, img_resolution=16000).eval()
+        assert cfg.data.degradation.startswith("noise:")
+        noisy = torch.randn(2, 1, 5000, generator=torch.Generator().manual_seed(0)) * 0.1
+        clean = model.enhance(noisy)
+        assert clean.shape == (2, 1, 5000) and clean.abs().max() <= 1
+        return
+    if cfg.data.audio_length is not None:  # audio: clips of audio_length samples at 16 kHz
+        conditional = getattr(cfg.model, "conditional", False)
+        model = build_model(cfg, img_channels=1, img_resolution=cfg.data.audio_length,
+                            num_classes=NUM_CLASSES if conditional else 0).eval()
+        clips = model.sample(2, labels=torch.tensor([0, 9]) if conditional else None,
+                             generator=torch.Generator().manual_seed(0))
+        assert clips.shape == (2, 1, cfg.data.audio_length) and clips.abs().max() <= 1
+        return
     channels, resolution = cfg.data.channels or 1, cfg.data.resolution or 28
     conditional = getattr(cfg.model, "conditional", False)
     model = build_model(cfg, img_channels=channels, img_resolution=resolution,

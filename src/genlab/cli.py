@@ -126,8 +126,12 @@ def cmd_sample(args) -> int:
     from genlab.apps.runs import open_run
     from genlab.io import check_output_dir, check_output_file
 
-    seeds = parse_seeds(args.seeds)
+    seeds = list(range(args.n)) if args.n is not None else parse_seeds(args.seeds)
     labels = parse_range_list(args.labels, "labels") if args.labels else None
+    run = open_run(args.run, args.device)
+    if run.model.sample_rate:  # an audio run: WAV files and their spectrograms
+        from genlab.cli_audio import sample_audio
+        return sample_audio(args, run, seeds, labels)
     out = args.out if (args.out or args.individual or args.npz) else "samples.png"
     for path, flag in ((out, "--out"), (args.npz, "--npz")):
         if path:
@@ -135,7 +139,6 @@ def cmd_sample(args) -> int:
     if args.individual:
         check_output_dir(args.individual, "--individual")
     guidance = _guidance(args)
-    run = open_run(args.run, args.device)
     images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size, truncation=args.truncation,
                           guidance=guidance)
     written = write_samples(images, grid=out, individual=args.individual, npz=args.npz, seeds=seeds)
@@ -288,6 +291,8 @@ def cmd_data(args) -> int:
         rows.update(photos.DESCRIPTIONS)  # image collections: photos of any size, not square ImageDatasets
         from genlab.data.text import TEXT_CORPORA
         rows.update(TEXT_CORPORA)  # text corpora for language models
+        from genlab.data.audio_sets import DESCRIPTIONS as AUDIO_DESCRIPTIONS
+        rows.update(AUDIO_DESCRIPTIONS)
         _emit(args, rows, "\n".join(f"{k:16s} {v}" for k, v in rows.items()))
         return 0
     if not args.name:
@@ -298,6 +303,9 @@ def cmd_data(args) -> int:
         info = corpus_info(args.name)
         _emit(args, info, "\n".join(f"{k:12s} {v!r}" if k == "vocab" else f"{k:12s} {v}" for k, v in info.items()))
         return 0
+    if args.name.split(":")[0] in ("spoken-digits", "audio-folder"):  # audio sets: cli_audio.py
+        from genlab.cli_audio import data_audio
+        return data_audio(args)
     if args.name in photos.COLLECTIONS:
         info = photos.collection_info(args.name)
         if args.action == "fetch":
@@ -397,11 +405,13 @@ def build_parser() -> argparse.ArgumentParser:
                 "  genlab sample runs/00000-seed-dcgan-mnist --seeds 0-63 --out grid.png\n"
                 "  genlab sample runs/00000-seed-dcgan-mnist/checkpoints/step_002000 --seeds 0-999 --npz fake.npz\n"
                 "  genlab sample RUN --seeds 0-15 --individual samples/\n"
-                "  genlab sample RUN --seeds 0-63 --best-of 2 --langevin-steps 40   # D-guided (GANs)")
+                "  genlab sample RUN --seeds 0-63 --best-of 2 --langevin-steps 40   # D-guided (GANs)\n"
+                "  genlab sample runs/00009-wavegan-digits --n 16 --labels 0-9 --out clips/   # WAVs (audio runs)")
     s.add_argument("run", metavar="RUN_OR_CHECKPOINT")
     s.add_argument("--seeds", default="0-63", help="seeds, e.g. 0-63 or 1,5,10-12 (default 0-63)")
+    s.add_argument("--n", type=_int_in(1, 1_000_000), help="seeds 0 to N-1 (instead of --seeds)")
     s.add_argument("--labels", help="class labels for conditional models, cycled over the seeds (e.g. 0-9)")
-    s.add_argument("--out", help="grid PNG (default samples.png)")
+    s.add_argument("--out", help="grid PNG (default samples.png); audio runs: a folder of WAVs (default clips/)")
     s.add_argument("--individual", metavar="DIR", help="also write one PNG per seed into DIR")
     s.add_argument("--npz", metavar="FILE", help="also write uint8 images (x) and seeds to an npz")
     s.add_argument("--truncation", type=_float_in(0, above=True), help="redraw latent values beyond +-T (e.g. 0.7): less variety, more fidelity")
@@ -459,10 +469,11 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--json", action="store_true")
     it.set_defaults(func=cmd_interpolate)
 
-    from genlab import cli_apps
+    from genlab import cli_apps, cli_audio
     cli_apps.add_commands(sub)
     from genlab import cli_text
     cli_text.add_commands(sub)
+    cli_audio.add_commands(sub)
 
     tr = _parser(sub, "traverse", "A latent traversal grid: one row per dimension, values from low to high.",
                  "  genlab traverse runs/00002-vae-conv-mnist --dims 0-9 --range -3 3\n"
@@ -517,7 +528,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = _parser(sub, "data", "List datasets, show one, or fetch it into the cache.",
                 "  genlab data list\n  genlab data info mnist\n  genlab data fetch mnist\n"
-                "  genlab data info fashion-mnist --data-dir ~/datasets/fashion\n  genlab data fetch photos")
+                "  genlab data info fashion-mnist --data-dir ~/datasets/fashion\n  genlab data fetch photos\n"
+                "  genlab data fetch spoken-digits     # synthesized by espeak-ng (apt-get install espeak-ng)\n"
+                "  genlab data info audio-folder:recordings/")
     d.add_argument("action", choices=["list", "info", "fetch"])
     d.add_argument("name", nargs="?")
     d.add_argument("--data-dir", help="folder with IDX files instead of the cache")

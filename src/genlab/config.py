@@ -24,7 +24,7 @@ from genlab.models import FAMILIES
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz; text: shakespeare, fortunes, text
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz; text: shakespeare, fortunes, text; audio: spoken-digits, audio-folder
     split: str = "train"             # train | test | all
     data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
     path: str | None = None          # image folder (folder) or .npz file (npz)
@@ -33,9 +33,10 @@ class DataConfig:
     strict: bool = False             # folder: fail on an unreadable image instead of skipping it
     binarize: str = "none"           # none | dynamic (Bernoulli pixels per batch) | fixed (drawn once)
     patch_size: int | None = None    # train on random patches this many pixels square (images of any size)
-    degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, bicubic-x4, ... (see data/degrade.py)
+    degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, ... (data/degrade.py); audio: noise:-5:15
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
     block_size: int | None = None    # text corpora (shakespeare, fortunes, text): characters per window (default 256)
+    audio_length: int | None = None  # audio sets: samples per clip (cut or padded, centred); None keeps the set's
 
 
 @dataclass
@@ -233,6 +234,8 @@ def _validate_model_numbers(model: Any) -> None:
         size = key in ("width", "hidden", "depth", "blocks") or key.endswith(("_width", "_dim", "_size"))
         if value < (1 if size else 0):
             raise ConfigError(f"model.net_args.{key} must be >= {1 if size else 0}, got {value}")
+
+
 def _validate_modality(cfg: Config) -> None:
     """A text family needs a text corpus and an image family images (data/text.py names the corpora)."""
     from genlab.data.text import TEXT_CORPORA
@@ -262,7 +265,10 @@ def _validate_data_sources(d: DataConfig) -> None:
     if (d.patch_size is not None or d.workers) and d.binarize != "none":
         raise ConfigError(f"data.binarize '{d.binarize}' works on whole in-memory images; "
                           "it cannot be combined with data.patch_size or data.workers")
-    if d.degradation is not None:
+    if d.degradation is not None and d.name in ("spoken-digits", "audio-folder"):
+        from genlab.data.noise import parse_noise
+        parse_noise(d.degradation)  # audio: noise:LOW:HIGH
+    elif d.degradation is not None:
         _, scale = parse_degradation(d.degradation)
         if d.patch_size is not None and d.patch_size % scale:
             raise ConfigError(f"data.patch_size {d.patch_size} is not a multiple of the scale {scale} of "

@@ -34,6 +34,12 @@ CASES = {
     "textvae": ("textvae-shakespeare-char", ["data.name=text", "data.path={text}", "data.block_size=16",
                                              "model.hidden=16", "model.latent_dim=4", "model.n_embd=8",
                                              "model.kl_anneal_steps=3", "model.preview_chars=20"]),
+    # audio: tiny_wavs (4 labelled tones), 1,024-sample clips, a WaveGAN of width 4, conditional, with EMA
+    "audio-gan": ("wavegan-digits", ["data.name=audio-folder", "data.path={wavs}", "data.audio_length=1024",
+                                     "model.net_args={width: 4}", "model.ema_half_life_kimg=1"]),
+    # speech enhancement: the same tones mixed with white/pink/babble noise, a mask U-Net of width 2
+    "audio-enhance": ("enhance-digits", ["data.name=audio-folder", "data.path={wavs}", "data.audio_length=1024",
+                                         "model.net_args={width: 2}"]),
 }
 
 
@@ -54,11 +60,14 @@ def _config(case, tiny_npz, out, steps):
     return load_config(preset, [
         "data.name=npz", f"data.path={tiny_npz}", "train.batch_size=16", "train.epochs=null",
         f"train.steps={steps}", "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=2",
-        "train.n_samples=8", f"train.out={out}", "train.tensorboard=false", "train.lr_decay_epochs=0", *extra])
+        "train.n_samples=8", f"train.out={out}", "train.tensorboard=false", "train.lr_decay_epochs=0",
+        "train.minutes=null", *[e.replace("{wavs}", str(tiny_npz.parent / "wavs")) for e in extra]])
 
 
 @pytest.fixture(params=list(CASES))
 def case(request):
+    if request.param.startswith("audio"):
+        request.getfixturevalue("tiny_wavs")  # written beside tiny_npz, where _config looks for it
     return request.param
 
 
@@ -134,6 +143,14 @@ def _operations(model, images, labels):
                 "upscale": lambda: model.upscale(images)}
     n = images.shape[0]
     lab = labels if model.num_classes else None
+    if hasattr(model, "enhance"):  # speech enhancement: the grid and enhancing clips of any length
+        pairs = {"inputs": images.reshape(n, 1, -1) * 0.5, "targets": torch.zeros(n, 1, images[0].numel())}
+        return {"preview": lambda: model.preview(model.preview_inputs(pairs, g())),
+                "enhance": lambda: model.enhance(pairs["inputs"])}
+    if model.sample_rate:  # audio: the grid (spectrograms and its clips) and sampling are all the apps use
+        fixed = lambda: model.preview_inputs({"audio": torch.zeros(n, 1, 1024)}, g())  # noqa: E731
+        return {"preview": lambda: model.preview(fixed()), "preview_audio": lambda: model.preview_audio(fixed()),
+                "sample": lambda: model.sample(n, labels=lab, generator=g())}
     ops = {"preview": lambda: model.preview(model.preview_inputs({"images": images}, g())),
            "sample": lambda: model.sample(n, labels=lab, generator=g())}
     if hasattr(model, "guide"):

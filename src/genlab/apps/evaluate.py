@@ -59,6 +59,7 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     likelihood = [p.name for p in protos if p.kind == "real"]
     quality = [p.name for p in protos if p.kind == "samples"]
     paired = [p.name for p in protos if p.kind == "paired"]
+    audio = [p for p in protos if p.kind == "audio"]
     if (hr is not None or lr is not None) and not paired:
         raise GenlabError("--hr/--lr are the test images of the paired protocols (psnr_y, ssim_y, kid_patches)")
     if save:  # a damaged summary.json stops us before the work, not after it
@@ -74,6 +75,15 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
             store_metrics(run, results, seconds=time.perf_counter() - start, seed=seed)
         return results
     _check_kinds(run, paired, quality + likelihood)
+    if run.config.family == "enhance":
+        raise GenlabError(f"'{run.path}' is a speech enhancement run; measure it with SI-SDR, PESQ and STOI: "
+                          f"python benchmarks/enhance_eval.py --run {run.path}")
+    if run.model.sample_rate and len(audio) < len(protos):
+        from genlab.metrics.protocols import protocols_of_kind
+        raise GenlabError(f"'{run.path}' is an audio run; measure it with {', '.join(protocols_of_kind('audio'))}")
+    if audio and not run.model.sample_rate:
+        raise GenlabError(f"{', '.join(p.name for p in audio)} measure audio generators; '{run.path}' is a "
+                          f"{run.config.family} run")
     guided = guidance is not None and guidance.active
     check_truncation(truncation)
     tag = sampler_tag(guidance, truncation)
@@ -105,6 +115,9 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         results["likelihood_images"] = len(images)
     if paired:
         results.update(_evaluate_paired(run, paired, hr, lr))
+    for p in audio:  # audio generators: the spoken-digit classifier's protocols
+        results.update({f"{p.name}_{k}": v for k, v in p.run(run.model, n=n or p.num_fake, seed=seed,
+                                                           batch_size=batch_size).items()})
     if custom:
         results = {"sampler": tag, **results}
     if save:
@@ -210,12 +223,19 @@ def make_evaluator(config: Config):
         return None
     from genlab.metrics import evaluate_model, parse_protocols
 
-    parse_protocols(t.eval_metrics)  # fail on a bad name before training starts
+    protos = parse_protocols(t.eval_metrics)  # fail on a bad name before training starts
+    audio = [p for p in protos if p.kind == "audio"]  # audio generators: digits1k
+    others = [p.name for p in protos if p.kind != "audio"]
 
     def evaluator(model, step: int) -> dict:
         device = next(model.parameters()).device
-        return evaluate_model(model, config.data.name, t.eval_metrics, data_dir=config.data.data_dir,
-                              seed=t.seed, device=device)
+        results = {}
+        for p in audio:
+            results.update({f"{p.name}_{k}": v for k, v in p.run(model, n=p.num_fake, seed=t.seed).items()})
+        if others:
+            results.update(evaluate_model(model, config.data.name, others, data_dir=config.data.data_dir,
+                                          seed=t.seed, device=device))
+        return results
 
     return evaluator
 

@@ -433,6 +433,9 @@ def build_source(data, *, batch_size: int, seed: int, rank: int = 0, world: int 
         return build_text_source(data, batch_size=batch_size, seed=seed, **ranks)
     if data.block_size is not None:
         raise ConfigError(f"data.block_size is for text corpora ({', '.join(TEXT_CORPORA)}), not '{data.name}'")
+    from genlab.data.audio_sets import AUDIO_DATASETS, build_audio_source  # audio_sets builds on this module
+    if data.name in AUDIO_DATASETS:
+        return build_audio_source(data, batch_size=batch_size, seed=seed, **ranks)
     if data.workers > 0:
         if data.name != "folder":
             raise ConfigError(f"data.workers streams an image folder (data.name: folder), not '{data.name}'")

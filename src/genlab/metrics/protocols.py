@@ -36,7 +36,7 @@ from .fid import FeatureStats
 log = logging.getLogger(__name__)
 
 
-KINDS = ("samples", "real", "paired", "text")
+KINDS = ("samples", "real", "paired", "text", "audio")  # audio: run(model, *, n, seed, batch_size) -> results (audio generators)
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,9 @@ def _text(name: str) -> Callable[..., dict]:
         return getattr(text, f"run_{name}")(ctx)
     run.__name__ = name
     return run
+def _digits(model, *, n: int, seed: int = 0, batch_size: int = 100) -> dict:
+    from .audio_classifier import digit_metrics
+    return digit_metrics(model, n, seed=seed, batch_size=batch_size)
 
 
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
@@ -130,6 +133,11 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
     Protocol("text_nll", "nll", 0, None, "val",
              "text VAEs: ELBO, importance-sampled NLL bound (k=100) and active units on the first 100 validation "
              "windows; language models: their exact NLL of the same windows (nats/char)", "text", _text("text_nll")),
+    Protocol("digits1k", "digits", 1_000, None, "test",
+             "spoken-digit classifier (metrics/audio_classifier.py) on 1k generated clips, digits 0-9 cycled when "
+             "conditional: histogram, digits covered, KL to the training digits, accuracy on the requested digits, "
+             "and fd, a Frechet distance in the classifier's 128-d embedding vs the 640 test clips (NOT FAD)",
+             "audio", _digits),
 ]}
 
 

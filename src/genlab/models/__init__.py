@@ -1,5 +1,7 @@
 """Model families: nets + objective + sample(). FAMILIES maps a family name to its class."""
 from genlab.models.ae import AE, AEConfig
+from genlab.models.audio_gan import AudioGAN, AudioGANConfig
+from genlab.models.enhance import Enhance, EnhanceConfig
 from genlab.models.gan import GAN, GANConfig
 from genlab.models.lm import LM, LMConfig
 from genlab.models.text_vae import TextVAE, TextVAEConfig
@@ -13,6 +15,9 @@ FAMILIES = {
     "sr": SR,    # super-resolution: inputs -> targets at model.scale
     "lm": LM,    # language model on characters (text corpora): model.net gpt | char-lstm
     "textvae": TextVAE,  # text VAE (Bowman et al. 2016) on character windows
+    "audio-gan": AudioGAN,  # waveform GAN (WaveGAN, WGAN-GP) on audio batches
+    "enhance": Enhance,  # speech enhancement: noisy -> clean clips (a spectral-mask U-Net)
 }
 
-__all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "LM", "LMConfig", "TextVAE", "TextVAEConfig"]
+__all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "LM", "LMConfig",
+           "TextVAE", "TextVAEConfig", "AudioGAN", "AudioGANConfig", "Enhance", "EnhanceConfig"]

@@ -25,6 +25,7 @@ class Family(nn.Module):
     num_classes: int = 0             # 0 unless conditional
     preview_columns: int | None = None  # columns of the sample grid (None: square); 3 for input | output | target
     modality: str = "images"         # what the family models: images, or text (built from vocab, seq_len)
+    sample_rate: int = 0             # audio families: samples per second of their clips (0: an image family)
 
     # -- required -----------------------------------------------------------------------------------
     def trainable(self) -> dict[str, nn.Module]:
@@ -69,6 +70,9 @@ class Family(nn.Module):
         """A factor on every base learning rate for the update after `step` updates (warm-up, cosine decay);
         `total_steps` is the run's length when it is known. A function of the step alone, so resume is exact."""
         return 1.0
+    def preview_audio(self, fixed: dict[str, Tensor]) -> Tensor | None:
+        """Audio families: the clips (N, T) in [-1, 1] behind the sample grid (written as a WAV); None for images."""
+        return None
 
     def set_epoch(self, epoch: float) -> None:
         """Called by the loop before each step with the epochs done so far (schedules in epochs)."""

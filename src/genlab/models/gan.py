@@ -23,7 +23,7 @@ from genlab.models.inversion import invert
 from genlab.data.transforms import random_translate
 from genlab.models.losses import (LOSSES, bce_fake, bce_real, consistency_penalty, gradient_penalty,
                                   r1_penalty)
-from genlab.models.nets import NETS
+from genlab.models.nets import AUDIO_NETS, NETS
 
 
 @dataclass
@@ -52,8 +52,8 @@ class GANConfig:
     topk_from_epoch: float = 0.0     # the epoch at which the kept fraction starts to fall from 1
 
     def validate(self) -> None:
-        if self.net not in NETS or "generator" not in NETS[self.net]:
-            gans = [k for k, v in NETS.items() if "generator" in v]
+        if self.net not in NETS or "generator" not in NETS[self.net] or self.net in AUDIO_NETS:
+            gans = [k for k, v in NETS.items() if "generator" in v and k not in AUDIO_NETS]
             raise ConfigError(unknown("GAN net", self.net, gans))
         if self.loss not in LOSSES:
             raise ConfigError(unknown("GAN loss", self.loss, LOSSES))

@@ -67,7 +67,7 @@ def g_least_squares(fake_logits: torch.Tensor) -> torch.Tensor:
 def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, labels=None,
                      generator: torch.Generator | None = None) -> torch.Tensor:
     """Gulrajani et al. 2017, eq. 3: E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates."""
-    alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
+    alpha = torch.rand(real.shape[0], *[1] * (real.ndim - 1), device=real.device, dtype=real.dtype, generator=generator)
     x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     out = critic(x_hat, labels)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
@@ -134,3 +134,15 @@ LOSSES = {
     "wasserstein": (d_wasserstein, g_wasserstein),
     "least-squares": (d_least_squares, g_least_squares),
 }
+
+
+def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Scale-invariant SDR in dB per clip, (B,), of (B, ..., T) signals (Le Roux et al. 2019, eq. 1-2):
+    both made zero-mean; target = <s^, s> s / ||s||^2; 10 log10(||target||^2 / ||s^ - target||^2)."""
+    est = estimate.reshape(estimate.shape[0], -1).double()
+    ref = reference.reshape(reference.shape[0], -1).double()
+    est = est - est.mean(1, keepdim=True)
+    ref = ref - ref.mean(1, keepdim=True)
+    alpha = (est * ref).sum(1, keepdim=True) / (ref.pow(2).sum(1, keepdim=True) + eps)
+    target = alpha * ref
+    return 10 * torch.log10(target.pow(2).sum(1) / ((est - target).pow(2).sum(1) + eps) + eps)

@@ -435,6 +435,11 @@ class Trainer:
         columns = self.model.preview_columns
         path = save_image(images, self.run_dir / "samples" / f"step_{self.step:06d}.png", nrow=columns)
         save_image(images, self.run_dir / "samples.png", nrow=columns)
+        clips = self.model.preview_audio(self.fixed)
+        if clips is not None:  # audio: the grid's clips in a row, beside the spectrogram grid
+            from genlab.data.audio import write_wav_strip
+            write_wav_strip(path.with_suffix(".wav"), clips, self.model.sample_rate)
+            write_wav_strip(self.run_dir / "samples.wav", clips, self.model.sample_rate)
         return path
 
     def _summary(self, status: str, final: Path, records: list[dict]) -> dict:

@@ -6,9 +6,11 @@ stage adds the "discriminator" of "patch"). Interface arguments (img_channels, i
 num_classes, latent_dim, scale) come from the data and family; the rest from `net_args` (GAN, AE) or
 the family config's width/depth (SR).
 """
+from genlab.models.nets.classical_enhance import SpectralSubtraction, WienerFilter
 from genlab.models.nets.conv_ae import ConvDecoder, ConvEncoder
 from genlab.models.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlab.models.nets.edsr import EDSR
+from genlab.models.nets.mask_unet import MaskUNet
 from genlab.models.nets.mlp import MLPDecoder, MLPEncoder
 from genlab.models.nets.patch_disc import PatchDiscriminator
 from genlab.models.nets.resnet import ResNetDiscriminator, ResNetGenerator
@@ -18,6 +20,7 @@ from genlab.models.nets.srcnn import SRCNN, Bicubic, BicubicUnsharp
 from genlab.models.nets.char_lstm import CharLSTM
 from genlab.models.nets.gpt import GPT
 from genlab.models.nets.text_vae import TextVAENet
+from genlab.models.nets.wavegan import WaveGANDiscriminator, WaveGANGenerator
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
@@ -36,4 +39,10 @@ NETS: dict[str, dict[str, type]] = {
     "gpt": {"lm": GPT},  # decoder-only Transformer, nanoGPT-style (Radford et al. 2019)
     "char-lstm": {"lm": CharLSTM},  # Karpathy's char-rnn
     "text-vae": {"textvae": TextVAENet},  # Bowman et al. 2016; built by the textvae family
+    # audio: (B, 1, T) waveforms, T = img_resolution samples; the audio-gan family's nets
+    "wavegan": {"generator": WaveGANGenerator, "discriminator": WaveGANDiscriminator},  # Donahue et al. 2019
+    "mask-unet": {"enhancer": MaskUNet},  # speech enhancement: (B, 1, T) noisy -> clean, a spectral mask
+    "spectral-subtraction": {"enhancer": SpectralSubtraction},  # classical baseline (Boll 1979), no parameters
+    "wiener": {"enhancer": WienerFilter},  # classical baseline: Wiener gain, no parameters
 }
+AUDIO_NETS = ("wavegan",)  # nets over waveforms (B, 1, T): the audio-gan family's, not the image GAN's

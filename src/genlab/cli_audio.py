@@ -1,0 +1,107 @@
+"""The CLI's audio commands: `sample` on audio runs (WAV files) and `enhance`. Each parses, calls one apps
+function, prints; kept apart from cli.py so that audio adds its commands here."""
+from __future__ import annotations
+
+from genlab.cli import _emit
+from genlab.errors import GenlabError
+
+
+def sample_audio(args, run, seeds: list[int], labels: list[int] | None) -> int:
+    """`genlab sample` on an audio run: one WAV per seed and a spectrogram grid in --out DIR."""
+    from genlab.apps.audio import write_audio_samples
+    from genlab.apps.sample import sample_seeds
+    from genlab.io import check_output_dir
+
+    if args.individual or args.npz or args.truncation is not None or args.best_of != 1 or args.langevin_steps:
+        raise GenlabError("audio runs write WAV files into --out DIR; --individual, --npz, --truncation and "
+                          "discriminator guidance are for image runs")
+    out = check_output_dir(args.out or "clips", "--out")
+    clips = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size)
+    if run.model.num_classes and labels is None:
+        labels = list(range(run.model.num_classes))
+    written = write_audio_samples(clips, out, seeds=seeds, labels=labels, sample_rate=run.model.sample_rate)
+    _emit(args, {"clips": len(seeds), "out": str(out), "spectrograms": str(written[-1])},
+          f"wrote {len(seeds)} clips ({clips.shape[-1] / run.model.sample_rate:.2f} s at "
+          f"{run.model.sample_rate} Hz) from {run.checkpoint} into {out}/; spectrograms: {written[-1]}")
+    return 0
+
+
+def data_audio(args) -> int:
+    """`genlab data fetch|info spoken-digits` and `genlab data info audio-folder:DIR`."""
+    from genlab.data import digits
+    from genlab.data.audio_sets import load_audio_dataset
+
+    name, _, path = args.name.partition(":")
+    if name == "spoken-digits" and path and path not in ("train", "test"):
+        raise GenlabError(f"spoken-digits has splits train and test, not '{path}'")
+    if args.action == "fetch":
+        if name != "spoken-digits":
+            raise GenlabError("dataset 'audio-folder' is read from your own files; nothing to fetch (use audio-folder:DIR)")
+        files = digits.digits_files()
+        info = {"name": name, "cache": str(digits.digits_dir()), "files": files}
+        _emit(args, info, f"{name}: cached in {info['cache']}\n" + "\n".join(f"  {p}  sha256 {d}" for p, d in files.items()))
+        return 0
+    splits = ([path] if path else ["train", "test"]) if name == "spoken-digits" else ["train"]
+    described = {}
+    for split in splits:
+        ds = load_audio_dataset(name, split, path=(path or None) if name == "audio-folder" else None)
+        described[ds.split] = ds.describe()
+    lines = [f"{name}:{s}: {d['count']} clips of {d['samples']} samples ({d['seconds']} s at {d['sample_rate']} Hz), "
+             f"{d['num_classes']} classes, rms {d['rms']}, peak {d['peak']}\n  source: {d['source']}"
+             for s, d in described.items()]
+    _emit(args, {"name": name, "splits": described}, "\n".join(lines))
+    return 0
+
+
+BASELINES = ("spectral-subtraction", "wiener")
+
+
+def enhancer_for(spec: str, device: str = "cpu"):
+    """(enhance function (B, 1, T) -> (B, 1, T), description) for a run folder or baseline:NAME."""
+    import torch
+
+    from genlab.apps.runs import open_run
+    from genlab.models.nets import NETS
+
+    if spec.startswith("baseline:"):
+        name = spec.split(":", 1)[1]
+        if name not in BASELINES:
+            raise GenlabError(f"baseline '{name}' is unknown; known: {', '.join(BASELINES)}")
+        net = NETS[name]["enhancer"]()
+        return (lambda x: torch.no_grad()(net)(x)), f"the {name} baseline"
+    run = open_run(spec, device)
+    if run.config.family != "enhance":
+        raise GenlabError(f"'{run.path}' is a {run.config.family} run; enhance needs an enhance run "
+                          f"(genlab train --preset enhance-digits) or baseline:{'|'.join(BASELINES)}")
+    return (lambda x: run.model.enhance(x.to(device))), f"{run.checkpoint}"
+
+
+def cmd_enhance(args) -> int:
+    from genlab.apps.enhance import enhance_file
+    from genlab.io import check_output_file
+
+    check_output_file(args.out, "--out")
+    enhance, what = enhancer_for(args.run, args.device)
+    result = enhance_file(enhance, args.input, args.out, chunk_seconds=args.chunk, overlap_seconds=args.overlap)
+    _emit(args, result, f"wrote {result['out']} ({result['seconds']:.2f} s at 16000 Hz) enhanced by {what}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    """The audio subcommands: enhance."""
+    from genlab.cli import _float_in, _parser
+
+    en = _parser(sub, "enhance", "Remove noise from a speech recording of any length with an enhance run "
+                 "(or a classical baseline), chunk by chunk with overlap-add.",
+                 "  genlab enhance runs/00007-enhance-digits noisy.wav --out clean.wav\n"
+                 "  genlab enhance RUN interview.flac --out clean.wav --chunk 8 --overlap 1\n"
+                 "  genlab enhance baseline:wiener noisy.wav --out wiener.wav")
+    en.add_argument("run", metavar="RUN_OR_BASELINE", help="an enhance run or checkpoint, or baseline:wiener, "
+                    "baseline:spectral-subtraction")
+    en.add_argument("input", metavar="NOISY", help="a WAV/FLAC/OGG/AIFF file (any rate and channels: 16 kHz mono out)")
+    en.add_argument("--out", required=True, metavar="OUT.wav")
+    en.add_argument("--chunk", type=_float_in(0, above=True), default=4.0, help="seconds per window (default 4)")
+    en.add_argument("--overlap", type=_float_in(0), default=0.5, help="seconds of cross-fade between windows (default 0.5)")
+    en.add_argument("--device", default="cpu")
+    en.add_argument("--json", action="store_true")
+    en.set_defaults(func=cmd_enhance)
