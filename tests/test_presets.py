@@ -18,6 +18,14 @@ def test_preset_builds_and_samples(name):
         assert cfg.data.degradation == f"bicubic-x{s}" and cfg.data.patch_size % s == 0
         assert model.upscale(torch.zeros(2, 3, 12, 10)).shape == (2, 3, 12 * s, 10 * s)
         return
+    if cfg.family == "style":  # stylizes photos of any size instead of sampling; built without VGG19
+        model = build_model(cfg, img_channels=3, img_resolution=cfg.data.patch_size).eval()
+        assert cfg.data.name == "photos" and cfg.data.patch_size and cfg.train.minutes <= 120
+        if cfg.model.net == "johnson":
+            assert model.stylize(torch.zeros(2, 3, 13, 10)).shape == (2, 3, 13, 10)
+        else:
+            assert model.stylizer(torch.zeros(2, 512, 2, 3)).shape == (2, 3, 16, 24)
+        return
     channels, resolution = cfg.data.channels or 1, cfg.data.resolution or 28
     conditional = getattr(cfg.model, "conditional", False)
     model = build_model(cfg, img_channels=channels, img_resolution=resolution,

@@ -24,6 +24,12 @@ CASES = {
     "sr": ("edsr-x2-photos", ["data.patch_size=16", "model.width=8", "model.depth=1", "model.ema=0.9"]),
     "sr-gan": ("srgan-x4-photos", ["data.patch_size=16", "model.width=8", "model.depth=1", "model.d_width=8",
                                    "model.perceptual_weight=0", "model.init_from=null"]),
+    # style transfer: RGB 16 px patches, a seeded random VGG19 (offline), $STYLE a small PNG (see _config)
+    "style-johnson": ("fast-style-starry-night", ["data.channels=3", "data.patch_size=16", "model.width=4",
+                                                  "model.depth=1", "model.vgg_weights=random", "model.style=$STYLE",
+                                                  "model.style_size=32"]),
+    "style-adain": ("adain-photos", ["data.channels=3", "data.patch_size=16", "model.width=4",
+                                     "model.vgg_weights=random", "model.styles=[$STYLE]", "model.style_size=32"]),
 }
 
 
@@ -32,8 +38,20 @@ def test_every_family_has_a_case():
     assert all(issubclass(cls, Family) for cls in FAMILIES.values())
 
 
+def _style_png(folder):
+    """A 40x48 striped RGB 'painting' for the style cases."""
+    from PIL import Image
+    path = folder / "style.png"
+    if not path.exists():
+        stripes = torch.zeros(40, 48, 3, dtype=torch.uint8)
+        stripes[:, ::4, 0], stripes[::6, :, 2] = 255, 200
+        Image.fromarray(stripes.numpy()).save(path)
+    return path
+
+
 def _config(case, tiny_npz, out, steps):
     preset, extra = CASES[case]
+    extra = [e.replace("$STYLE", str(_style_png(tiny_npz.parent))) for e in extra]
     return load_config(preset, [
         "data.name=npz", f"data.path={tiny_npz}", "train.batch_size=16", "train.epochs=null",
         f"train.steps={steps}", "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=2",
@@ -94,6 +112,11 @@ def _assert_unchanged(before, model, what):
 def _operations(model, images, labels):
     """Every read-only use the apps make of a family, each with explicit generators."""
     g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    if hasattr(model, "stylize"):  # style transfer: the preview and stylizing RGB images of any size
+        rgb = images.expand(-1, 3, -1, -1)[..., :27, :25]
+        style = rgb[:1].flip(-1) if model.method == "adain" else None
+        return {"preview": lambda: model.preview(model.preview_inputs({"images": rgb[..., :16, :16]}, g())),
+                "stylize": lambda: model.stylize(rgb, style)}
     if hasattr(model, "upscale"):  # paired: the preview pairs and upscaling are all the apps use
         pairs = {"inputs": images[..., ::model.scale, ::model.scale], "targets": images}
         return {"preview": lambda: model.preview(model.preview_inputs(pairs, g())),

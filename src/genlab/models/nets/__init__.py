@@ -4,7 +4,8 @@ NETS maps a net name to the modules a family builds from it: a GAN takes a "gene
 "discriminator"; an autoencoder an "encoder" and a "decoder"; super-resolution an "upscaler" (its GAN
 stage adds the "discriminator" of "patch"). Interface arguments (img_channels, img_resolution,
 num_classes, latent_dim, scale) come from the data and family; the rest from `net_args` (GAN, AE) or
-the family config's width/depth (SR).
+the family config's width/depth (SR, style). Style transfer takes a "stylizer" (Johnson) or a
+"style_decoder" (AdaIN).
 """
 from genlab.models.nets.conv_ae import ConvDecoder, ConvEncoder
 from genlab.models.nets.dcgan import DCGANDiscriminator, DCGANGenerator
@@ -15,6 +16,8 @@ from genlab.models.nets.resnet import ResNetDiscriminator, ResNetGenerator
 from genlab.models.nets.rrdb import RRDBNet
 from genlab.models.nets.seed_dcgan import SeedDiscriminator, SeedGenerator
 from genlab.models.nets.srcnn import SRCNN, Bicubic, BicubicUnsharp
+from genlab.models.nets.transformer import TransformerNet
+from genlab.models.nets.adain import AdaINDecoder
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
@@ -29,4 +32,7 @@ NETS: dict[str, dict[str, type]] = {
     "edsr": {"upscaler": EDSR},  # Lim et al. 2017, baseline
     "rrdb": {"upscaler": RRDBNet},  # ESRGAN's generator, Wang et al. 2018
     "patch": {"discriminator": PatchDiscriminator},  # SR GAN stage's D
+    # style transfer (family: style): photo -> stylized photo; the frozen VGG19 is not in NETS
+    "johnson": {"stylizer": TransformerNet},  # Johnson et al. 2016, one style per net
+    "adain": {"style_decoder": AdaINDecoder},  # Huang & Belongie 2017, relu4_1 features -> image
 }
