@@ -135,7 +135,7 @@ def cmd_sample(args) -> int:
     if args.individual:
         check_output_dir(args.individual, "--individual")
     guidance = _guidance(args)
-    run = open_run(args.run, args.device)
+    run = open_run(args.run, args.device, "sample")
     images = sample_seeds(run.model, seeds, labels, batch_size=args.batch_size, truncation=args.truncation,
                           guidance=guidance)
     written = write_samples(images, grid=out, individual=args.individual, npz=args.npz, seeds=seeds)
@@ -158,7 +158,7 @@ def _restore_inputs(args):
     if args.command == "denoise":
         from genlab.data.corrupt import parse_corruption
         parse_corruption(args.noise)
-    run = open_run(args.run, args.device)
+    run = open_run(args.run, args.device, args.command)
     sources = list(args.images or []) + list(getattr(args, "image_files", None) or [])
     if not sources:
         raise GenlabError(f"`genlab {args.command}` needs images: IMAGE files, a folder, a .npz file or --images mnist:test")
@@ -209,7 +209,7 @@ def cmd_interpolate(args) -> int:
     check_output_file(args.out, "--out")
     if args.gif:
         check_output_file(args.gif, "--gif")
-    run = open_run(args.run, args.device)
+    run = open_run(args.run, args.device, "interpolate")
     images = interpolate(run.model, args.start, args.end, steps=args.steps, spherical=args.slerp, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps, gif=args.gif)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},
@@ -226,7 +226,7 @@ def cmd_traverse(args) -> int:
 
     dims = parse_range_list(args.dims, "dims")
     check_output_file(args.out, "--out")
-    run = open_run(args.run, args.device)
+    run = open_run(args.run, args.device, "traverse")
     images = traverse(run.model, dims, args.range[0], args.range[1], steps=args.steps, base=args.base, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},

@@ -110,3 +110,17 @@ def test_cli_stylize_with_runs(ws, capsys):
         err = capsys.readouterr().err.strip()
         assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
         assert not target.exists()
+
+
+def test_latent_commands_refuse_a_style_run_in_one_line(ws, capsys):
+    tmp, runs = ws
+    run = str(runs["johnson"])
+    for argv, message in (
+            (["sample", run, "--seeds", "0-3", "--out", str(tmp / "x.png")], "genlab sample needs a GAN, VAE or"),
+            (["interpolate", run, "--from", "0", "--to", "1", "--out", str(tmp / "x.png")], "genlab interpolate needs"),
+            (["reconstruct", run, str(tmp / "photo.png"), "--out", str(tmp / "x.png")], "genlab reconstruct needs"),
+            (["eval", run, "--metrics", "fid1k"], "fid1k measure generators and autoencoders")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert message in err and "is a style run" in err and len(err.splitlines()) == 1
+        assert not (tmp / "x.png").exists()

@@ -17,11 +17,18 @@ from genlab.train.run import Run, load_run, read_summary
 LIVE_SECONDS = 120  # a run without summary.json whose metrics.jsonl changed this recently is "running"
 
 
-def open_run(path: str | os.PathLike, device: str = "cpu") -> Run:
-    """A run folder (its newest checkpoint) or a checkpoint folder, loaded on `device` ready to use."""
+def open_run(path: str | os.PathLike, device: str = "cpu", command: str | None = None) -> Run:
+    """A run folder (its newest checkpoint) or a checkpoint folder, loaded on `device` ready to use.
+
+    command: a latent-space command (sample, reconstruct, interpolate, ...); a run without a sampler
+    (super-resolution, style transfer) is then refused in one line."""
     from genlab.train.loop import resolve_device
 
-    return load_run(path, device=resolve_device(device, "--device"))
+    run = load_run(path, device=resolve_device(device, "--device"))
+    if command and not hasattr(run.model, "sample"):
+        raise GenlabError(f"run '{path}' is a {run.config.family} run; genlab {command} needs a GAN, VAE or "
+                          "autoencoder run")
+    return run
 
 
 @dataclass
