@@ -20,6 +20,7 @@ _API = {
     "train": "genlab.apps.evaluate", "evaluate_run": "genlab.apps.evaluate", "evaluate_images": "genlab.apps.evaluate",
     "upscale_image": "genlab.apps.upscale", "upscale_paths": "genlab.apps.upscale",
     "style_transfer": "genlab.apps.stylize", "stylize_file": "genlab.apps.stylize",
+    "stylize_with_run": "genlab.apps.fast_stylize",
     "Run": "genlab.train.run", "build_model": "genlab.train.run", "load_run": "genlab.train.run",
 }
 
