@@ -2,7 +2,7 @@
 photos, and the speed of one forward pass at 512x512. Run:
 
     python benchmarks/fast_style.py --run runs/fast-style-starry-night --size 256 --gatys-steps 150 \\
-        --gallery docs/images/fast-style-gallery.png
+        --gallery docs/images/fast-style-gallery.jpg
     python benchmarks/fast_style.py --run RUN --speed-only --threads 2        # images/s at 512x512
 
 Photos: square centre crops of sr-mini images (never trained on), resized to --size. Both results are
