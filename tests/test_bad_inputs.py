@@ -177,6 +177,14 @@ CASES = [
     (["stylize", "{ws}/color.png", "--style", "klimt", "--out", "{ws}/s.png", "--size", "0"], "--size: 0 is out of range"),
     (["stylize", "{ws}/color.png", "--style", "klimt", "--out", "{ws}/s.png", "--steps", "0"], "--steps: 0 is out of range"),
     (["stylize", "{ws}/color.png", "--style", "klimt", "--out", "{ws}/s.png", "--style-weight", "-1"], "-1 is out of range"),
+    # stylize with a trained style run (--run): wrong kind of run, Gatys-only options, bad numbers
+    (["stylize", "{ws}/color.png", "--run", "{gan}", "--out", "{ws}/s.png"], "is a gan run; stylize --run needs a style-transfer"),
+    (["stylize", "{ws}/color.png", "--run", "{ws}/missing_run", "--out", "{ws}/s.png"], "missing_run' does not exist"),
+    (["stylize", "{ws}/color.png", "--run", "{gan}", "--out", "{ws}/s.png", "--steps", "5"], "--steps is an option of Gatys"),
+    (["stylize", "{ws}/color.png", "--out", "{ws}/s.png"], "stylize needs --style STYLE"),
+    (["stylize", "{ws}/color.png", "--style", "klimt", "--alpha", "0.5", "--out", "{ws}/s.png"], "--alpha needs --run"),
+    (["stylize", "{ws}/color.png", "--run", "{gan}", "--alpha", "-1", "--out", "{ws}/s.png"], "--alpha: -1 is out of range"),
+    (["stylize", "{ws}/color.png", "--run", "{gan}", "--tile", "8", "--out", "{ws}/s.png"], "--tile: 8 is out of range"),
     # -- export ---------------------------------------------------------------------------------------
     (["export", "{gan}", "--format", "tflite", "--out", "{ws}/g.onnx"], "invalid choice: 'tflite'"),
     (["export", "{gan}", "--out", "{ws}/g.onnx"], "the following arguments are required: --format"),

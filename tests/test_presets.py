@@ -40,6 +40,14 @@ def test_preset_builds_and_samples(name):
                              generator=torch.Generator().manual_seed(0))
         assert clips.shape == (2, 1, cfg.data.audio_length) and clips.abs().max() <= 1
         return
+    if cfg.family == "style":  # stylizes photos of any size instead of sampling; built without VGG19
+        model = build_model(cfg, img_channels=3, img_resolution=cfg.data.patch_size).eval()
+        assert cfg.data.name == "photos" and cfg.data.patch_size and cfg.train.minutes <= 120
+        if cfg.model.net == "johnson":
+            assert model.stylize(torch.zeros(2, 3, 13, 10)).shape == (2, 3, 13, 10)
+        else:
+            assert model.stylizer(torch.zeros(2, 512, 2, 3)).shape == (2, 3, 16, 24)
+        return
     channels, resolution = cfg.data.channels or 1, cfg.data.resolution or 28
     conditional = getattr(cfg.model, "conditional", False)
     model = build_model(cfg, img_channels=channels, img_resolution=resolution,

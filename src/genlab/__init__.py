@@ -21,6 +21,7 @@ _API = {
     "upscale_image": "genlab.apps.upscale", "upscale_paths": "genlab.apps.upscale",
     "generate_text": "genlab.apps.text", "generate_samples": "genlab.apps.text",
     "style_transfer": "genlab.apps.stylize", "stylize_file": "genlab.apps.stylize",
+    "stylize_with_run": "genlab.apps.fast_stylize",
     "Run": "genlab.train.run", "build_model": "genlab.train.run", "load_run": "genlab.train.run",
 }
 

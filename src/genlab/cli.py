@@ -128,7 +128,7 @@ def cmd_sample(args) -> int:
 
     seeds = list(range(args.n)) if args.n is not None else parse_seeds(args.seeds)
     labels = parse_range_list(args.labels, "labels") if args.labels else None
-    run = open_run(args.run, args.device)
+    run = open_run(args.run, args.device, command="sample")
     if run.model.sample_rate:  # an audio run: WAV files and their spectrograms
         from genlab.cli_audio import sample_audio
         return sample_audio(args, run, seeds, labels)
@@ -161,7 +161,7 @@ def _restore_inputs(args):
     if args.command == "denoise":
         from genlab.data.corrupt import parse_corruption
         parse_corruption(args.noise)
-    run = open_run(args.run, args.device)
+    run = open_run(args.run, args.device, command=args.command)
     sources = list(args.images or []) + list(getattr(args, "image_files", None) or [])
     if not sources:
         raise GenlabError(f"`genlab {args.command}` needs images: IMAGE files, a folder, a .npz file or --images mnist:test")
@@ -216,6 +216,7 @@ def cmd_interpolate(args) -> int:
     check_output_file(args.out, "--out")
     if args.gif:
         check_output_file(args.gif, "--gif")
+    run = open_run(args.run, args.device, command="interpolate")
     images = interpolate(run.model, args.start, args.end, steps=args.steps, spherical=args.slerp, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps, gif=args.gif)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},
@@ -232,7 +233,7 @@ def cmd_traverse(args) -> int:
 
     dims = parse_range_list(args.dims, "dims")
     check_output_file(args.out, "--out")
-    run = open_run(args.run, args.device)
+    run = open_run(args.run, args.device, command="traverse")
     images = traverse(run.model, dims, args.range[0], args.range[1], steps=args.steps, base=args.base, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},

@@ -20,19 +20,44 @@ def cmd_upscale(args) -> int:
     return 0
 
 
+GATYS_OPTIONS = {"steps": 300, "content_weight": 1.0, "style_weight": 10.0, "tv_weight": 1e-2,
+                 "optimizer": "lbfgs", "init": "content", "seed": 0}  # optimisation only; defaults
+
+
 def cmd_stylize(args) -> int:
     from genlab.apps.stylize import stylize_file
+    from genlab.errors import UsageError
+    from genlab.io import check_output_file
     from genlab.train.loop import resolve_device
 
-    result = stylize_file(args.photo, args.style, args.out, size=args.size, steps=args.steps,
-                          content_weight=args.content_weight, style_weight=args.style_weight,
-                          tv_weight=args.tv_weight, optimizer=args.optimizer, init=args.init, seed=args.seed,
-                          preserve_color=args.preserve_color, device=resolve_device(args.device))
-    last = result.history[-1]
-    _emit(args, {"out": args.out, "seconds": round(result.seconds, 1), "evaluations": len(result.history),
-                 "losses": last},
-          f"wrote {args.out} ({result.image.shape[2]}x{result.image.shape[1]}) in {result.seconds:.1f} s: "
-          f"content {last['content']:.3g}, style {last['style']:.3g}, tv {last['tv']:.3g}")
+    device = resolve_device(args.device, "--device")
+    if args.run is None:
+        if args.style is None:
+            raise UsageError("stylize needs --style STYLE (Gatys' optimisation) or --run RUN (a trained style net)")
+        if args.alpha is not None:
+            raise UsageError("--alpha needs --run with an AdaIN run; Gatys' trade-off is --style-weight")
+        options = {k: v if getattr(args, k) is None else getattr(args, k) for k, v in GATYS_OPTIONS.items()}
+        result = stylize_file(args.photo, args.style, args.out, size=args.size or 512,
+                              preserve_color=args.preserve_color, device=device, **options)
+        last = result.history[-1]
+        _emit(args, {"out": args.out, "seconds": round(result.seconds, 1), "evaluations": len(result.history),
+                     "losses": last},
+              f"wrote {args.out} ({result.image.shape[2]}x{result.image.shape[1]}) in {result.seconds:.1f} s: "
+              f"content {last['content']:.3g}, style {last['style']:.3g}, tv {last['tv']:.3g}")
+        return 0
+    given = [k for k in GATYS_OPTIONS if getattr(args, k) is not None]
+    if given:
+        raise UsageError(f"--{given[0].replace('_', '-')} is an option of Gatys' optimisation; a --run stylizes "
+                         "in one forward pass")
+    from genlab.train.run import load_run
+
+    check_output_file(args.out)
+    run = load_run(args.run, device=device)
+    result = stylize_file(args.photo, args.style, args.out, run=run, alpha=1.0 if args.alpha is None else args.alpha,
+                          size=args.size, preserve_color=args.preserve_color, tile=args.tile)
+    _emit(args, {"out": args.out, "seconds": round(result.seconds, 3), "tiles": result.tiles, "run": str(run.path)},
+          f"wrote {args.out} ({result.image.shape[2]}x{result.image.shape[1]}) in {result.seconds:.2f} s "
+          f"with {run.config.model.net} run {run.path.name} (step {run.step})")
     return 0
 
 
@@ -100,23 +125,34 @@ def add_commands(sub) -> None:
     up.add_argument("--json", action="store_true")
     up.set_defaults(func=cmd_upscale)
 
-    sy = _parser(sub, "stylize", "A photo in a painting's style: neural style transfer by optimisation (Gatys et al. 2016).",
+    sy = _parser(sub, "stylize", "A photo in a painting's style: by optimisation (Gatys et al. 2016), or in one "
+                 "forward pass with a trained style run (--run: Johnson et al. 2016, or AdaIN for any style).",
                  "  genlab stylize photo.jpg --style starry-night --out starry.png --size 384\n"
                  "  genlab stylize photo.jpg --style klimt --preserve-color --out kiss.png\n"
-                 "  genlab stylize photo.jpg --style my-painting.png --style-weight 3 --steps 500 --out out.png")
+                 "  genlab stylize photo.jpg --style my-painting.png --style-weight 3 --steps 500 --out out.png\n"
+                 "  genlab stylize photo.jpg --run runs/00003-fast-style-starry-night --out starry.png\n"
+                 "  genlab stylize photo.jpg --run runs/00004-adain-photos --style klimt --alpha 0.7 --out kiss.png")
     sy.add_argument("photo", metavar="PHOTO")
-    sy.add_argument("--style", required=True, metavar="STYLE",
-                    help="starry-night, klimt (public-domain paintings fetched from Debian) or an image file")
+    sy.add_argument("--style", metavar="STYLE",
+                    help="starry-night, klimt (public-domain paintings fetched from Debian) or an image file; "
+                    "with --run only for AdaIN runs")
     sy.add_argument("--out", required=True, metavar="OUT.png")
-    sy.add_argument("--size", type=_int_in(16, 8192), default=512, help="longest side of the output in pixels (default 512)")
-    sy.add_argument("--steps", type=_int_in(1, 100_000), default=300, help="optimisation steps (default 300)")
-    sy.add_argument("--content-weight", type=_float_in(0), default=1.0)
-    sy.add_argument("--style-weight", type=_float_in(0), default=10.0,
+    sy.add_argument("--run", metavar="RUN_OR_CHECKPOINT",
+                    help="a trained style-transfer run (family: style): one forward pass instead of optimising")
+    sy.add_argument("--alpha", type=_float_in(0), metavar="A",
+                    help="AdaIN runs: content/style trade-off from 0 (the photo) to 1 (full style, the default)")
+    sy.add_argument("--size", type=_int_in(16, 8192),
+                    help="longest side of the output in pixels (default: 512; with --run the photo's own size)")
+    sy.add_argument("--tile", type=_int_in(64, 8192), default=1024,
+                    help="with --run: images with a longer side go through overlapping tiles of this size (default 1024)")
+    sy.add_argument("--steps", type=_int_in(1, 100_000), help="optimisation steps (default 300)")
+    sy.add_argument("--content-weight", type=_float_in(0), help="default 1")
+    sy.add_argument("--style-weight", type=_float_in(0),
                     help="losses are normalised: 1-3 keeps more of the photo, 10 (default) a strong style")
-    sy.add_argument("--tv-weight", type=_float_in(0), default=1e-2, help="total-variation smoothing (default 0.01)")
-    sy.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs")
-    sy.add_argument("--init", choices=("content", "noise"), default="content", help="start from the photo or noise")
-    sy.add_argument("--seed", type=_int_in(0, MAX_SEED), default=0, help="seed of the noise start (--init noise); default 0")
+    sy.add_argument("--tv-weight", type=_float_in(0), help="total-variation smoothing (default 0.01)")
+    sy.add_argument("--optimizer", choices=("lbfgs", "adam"), help="default lbfgs")
+    sy.add_argument("--init", choices=("content", "noise"), help="start from the photo (default) or noise")
+    sy.add_argument("--seed", type=_int_in(0, MAX_SEED), help="seed of the noise start (--init noise); default 0")
     sy.add_argument("--preserve-color", action="store_true", help="keep the photo's colours (luminance-only transfer)")
     sy.add_argument("--device", default="cpu")
     sy.add_argument("--json", action="store_true")

@@ -40,6 +40,12 @@ CASES = {
     # speech enhancement: the same tones mixed with white/pink/babble noise, a mask U-Net of width 2
     "audio-enhance": ("enhance-digits", ["data.name=audio-folder", "data.path={wavs}", "data.audio_length=1024",
                                          "model.net_args={width: 2}"]),
+    # style transfer: RGB 16 px patches, a seeded random VGG19 (offline), $STYLE a small PNG (see _config)
+    "style-johnson": ("fast-style-starry-night", ["data.channels=3", "data.patch_size=16", "model.width=4",
+                                                  "model.depth=1", "model.vgg_weights=random", "model.style=$STYLE",
+                                                  "model.style_size=32"]),
+    "style-adain": ("adain-photos", ["data.channels=3", "data.patch_size=16", "model.width=4",
+                                     "model.vgg_weights=random", "model.styles=[$STYLE]", "model.style_size=32"]),
 }
 
 
@@ -52,11 +58,21 @@ def test_every_family_has_a_case():
 def _text_beside_the_npz(tiny_npz, tiny_text):
     """The lm cases read the tiny text, written in the same folder as the tiny npz."""
     assert tiny_text.parent == tiny_npz.parent
+def _style_png(folder):
+    """A 40x48 striped RGB 'painting' for the style cases."""
+    from PIL import Image
+    path = folder / "style.png"
+    if not path.exists():
+        stripes = torch.zeros(40, 48, 3, dtype=torch.uint8)
+        stripes[:, ::4, 0], stripes[::6, :, 2] = 255, 200
+        Image.fromarray(stripes.numpy()).save(path)
+    return path
 
 
 def _config(case, tiny_npz, out, steps):
     preset, extra = CASES[case]
     extra = [e.replace("{text}", str(tiny_npz.parent / "sonnet.txt")) for e in extra]
+    extra = [e.replace("$STYLE", str(_style_png(tiny_npz.parent))) for e in extra]
     return load_config(preset, [
         "data.name=npz", f"data.path={tiny_npz}", "train.batch_size=16", "train.epochs=null",
         f"train.steps={steps}", "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=2",
@@ -137,6 +153,11 @@ def _operations(model, images, labels):
                 "generate without cache": lambda: model.generate_tokens(tokens[None, :5], 30, generator=g(),
                                                                          use_cache=False),
                 "val loss": lambda: val_loss(model, tokens, batch_size=2)["val_nats_per_char"]}
+    if hasattr(model, "stylize"):  # style transfer: the preview and stylizing RGB images of any size
+        rgb = images.expand(-1, 3, -1, -1)[..., :27, :25]
+        style = rgb[:1].flip(-1) if model.method == "adain" else None
+        return {"preview": lambda: model.preview(model.preview_inputs({"images": rgb[..., :16, :16]}, g())),
+                "stylize": lambda: model.stylize(rgb, style)}
     if hasattr(model, "upscale"):  # paired: the preview pairs and upscaling are all the apps use
         pairs = {"inputs": images[..., ::model.scale, ::model.scale], "targets": images}
         return {"preview": lambda: model.preview(model.preview_inputs(pairs, g())),

@@ -149,6 +149,9 @@ def _check_kinds(run: Run, paired: list[str], others: list[str]) -> None:
     if paired and not image_to_image:
         raise GenlabError(f"{', '.join(paired)} compare an image-to-image model's outputs with targets; "
                           f"'{run.path}' is a {run.config.family} run")
+    if others and not image_to_image and not hasattr(run.model, "sample"):
+        raise GenlabError(f"{', '.join(others)} measure generators and autoencoders; '{run.path}' is a "
+                          f"{run.config.family} run (style runs: benchmarks/fast_style.py)")
     if others and image_to_image:
         raise GenlabError(f"{', '.join(others)} measure generators; '{run.path}' is a {run.config.family} run: "
                           f"measure it with {', '.join(protocols_of_kind('paired'))}")

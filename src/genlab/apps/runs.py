@@ -17,9 +17,12 @@ from genlab.train.run import Run, load_run, read_summary
 LIVE_SECONDS = 120  # a run without summary.json whose metrics.jsonl changed this recently is "running"
 
 
-def open_run(path: str | os.PathLike, device: str = "cpu", modality: str | None = "images") -> Run:
+def open_run(path: str | os.PathLike, device: str = "cpu", modality: str | None = "images",
+             command: str | None = None) -> Run:
     """A run folder (its newest checkpoint) or a checkpoint folder, loaded on `device` ready to use;
-    GenlabError when its model is not of `modality` (images, text; None: any)."""
+    GenlabError when its model is not of `modality` (images, text; None: any). command: a latent-space
+    command (sample, reconstruct, interpolate, ...); a run without a sampler (super-resolution, style
+    transfer) is then refused in one line."""
     from genlab.train.loop import resolve_device
 
     run = load_run(path, device=resolve_device(device, "--device"))
@@ -29,6 +32,9 @@ def open_run(path: str | os.PathLike, device: str = "cpu", modality: str | None 
                               "run; use `genlab generate` for text")
         raise GenlabError(f"run '{run.path}' is a {run.config.family} run of images; this command needs a "
                           "language-model run (family lm, e.g. --preset gpt-shakespeare-char)")
+    if command and not hasattr(run.model, "sample"):
+        raise GenlabError(f"run '{path}' is a {run.config.family} run; genlab {command} needs a GAN, VAE or "
+                          "autoencoder run")
     return run
 
 

@@ -34,7 +34,7 @@ from genlab.data.styles import style_image
 from genlab.data.transforms import to_float, to_uint8
 from genlab.errors import ConfigError, DataError
 from genlab.io import check_output_file
-from genlab.models.losses import gram_matrix
+from genlab.models.losses import content_loss, gram_matrix, style_loss, total_variation
 from genlab.models.nets.vgg19 import LAYERS, POOLINGS
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,8 @@ def style_transfer(content: torch.Tensor, style: torch.Tensor, *, size: int = 51
 
     def losses() -> torch.Tensor:
         feats = vgg(x, layers)
-        c = sum(F.mse_loss(feats[n], t) / t.pow(2).mean().clamp_min(1e-8) for n, t in content_targets.items())
-        s = sum(F.mse_loss(gram_matrix(feats[n]), t) / t.pow(2).mean().clamp_min(1e-8)
-                for n, t in style_targets.items()) / len(style_targets)
+        c = content_loss(feats, content_targets)
+        s = style_loss(feats, style_targets)
         tv = total_variation(x)
         total = content_weight * c + style_weight * s + tv_weight * tv
         history.append({k: float(v.detach()) for k, v in (("content", c), ("style", s), ("tv", tv), ("total", total))})
@@ -164,11 +163,6 @@ def _optimise(x: torch.Tensor, losses: Callable[[], torch.Tensor], steps: int, o
             x.clamp_(-1, 1)
 
 
-def total_variation(x: torch.Tensor) -> torch.Tensor:
-    """Mean absolute difference of neighbouring pixels, down and across: (B, C, H, W) -> scalar."""
-    return (x[..., 1:, :] - x[..., :-1, :]).abs().mean() + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()
-
-
 def resize_longest(image: torch.Tensor, size: int) -> torch.Tensor:
     """uint8 (3, H, W) resized (antialiased bicubic) so its longest side is `size`; unchanged if it is."""
     h, w = image.shape[1:]
@@ -216,12 +210,29 @@ def recombine_chroma(luma_image: torch.Tensor, color: torch.Tensor) -> torch.Ten
     return ycbcr_to_rgb(ycc).round().clamp(0, 255).to(torch.uint8)
 
 
-def stylize_file(content_path: str | os.PathLike, style: str | os.PathLike, out_path: str | os.PathLike,
-                 **kwargs) -> StylizeResult:
-    """Read a photo, stylize it with a named style or a style image file, write a PNG atomically."""
+def stylize_file(content_path: str | os.PathLike, style: str | os.PathLike | None, out_path: str | os.PathLike,
+                 *, run=None, alpha: float = 1.0, preserve_color: bool = False, **kwargs):
+    """Read a photo, stylize it, write a PNG atomically; everything is checked before anything is written.
+
+    Without `run`: Gatys' optimisation towards `style` (a name or an image file), keyword arguments those
+    of `style_transfer`; returns a StylizeResult. With `run` (a loaded style-transfer run): one forward
+    pass (apps/fast_stylize.py), `style` only for AdaIN runs, `alpha` AdaIN's trade-off, keyword arguments
+    those of `stylize_with_run`; returns a FastStylizeResult. `preserve_color` keeps the photo's colours."""
     out = check_output_file(out_path)
-    content = read_image(content_path, "RGB")
-    result = style_transfer(content, style_image(style), **kwargs)
+    if run is None:
+        if style is None:
+            raise ConfigError("stylize needs a style (starry-night, klimt or an image file), or a trained run")
+        content = read_image(content_path, "RGB")
+        result = style_transfer(content, style_image(style), preserve_color=preserve_color, **kwargs)
+    else:
+        from genlab.apps.fast_stylize import check_run_options, stylize_with_run
+
+        check_run_options(run, style, alpha)
+        content = read_image(content_path, "RGB")
+        style_rgb = style_image(style) if style is not None else None
+        result = stylize_with_run(run, content, style_rgb, alpha=alpha, **kwargs)
+        if preserve_color:
+            result.image = recombine_chroma(result.image, resize_longest(content, max(result.image.shape[1:])))
     save_image_uint8(result.image, out)
     return result
 

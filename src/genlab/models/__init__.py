@@ -6,6 +6,7 @@ from genlab.models.gan import GAN, GANConfig
 from genlab.models.lm import LM, LMConfig
 from genlab.models.text_vae import TextVAE, TextVAEConfig
 from genlab.models.sr import SR, SRConfig
+from genlab.models.style import Style, StyleConfig
 from genlab.models.vae import VAE, VAEConfig
 
 FAMILIES = {
@@ -17,7 +18,8 @@ FAMILIES = {
     "textvae": TextVAE,  # text VAE (Bowman et al. 2016) on character windows
     "audio-gan": AudioGAN,  # waveform GAN (WaveGAN, WGAN-GP) on audio batches
     "enhance": Enhance,  # speech enhancement: noisy -> clean clips (a spectral-mask U-Net)
+    "style": Style,  # style transfer by a trained net: johnson (one style) or adain (any style)
 }
 
 __all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "LM", "LMConfig",
-           "TextVAE", "TextVAEConfig", "AudioGAN", "AudioGANConfig", "Enhance", "EnhanceConfig"]
+           "TextVAE", "TextVAEConfig", "AudioGAN", "AudioGANConfig", "Enhance", "EnhanceConfig", "Style", "StyleConfig"]

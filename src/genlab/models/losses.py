@@ -1,7 +1,9 @@
 """GAN objectives by name, as small functions of logits, and feature losses. Each returns a scalar to minimise.
 
 `LOSSES[name] = (discriminator_loss(real_logits, fake_logits), generator_loss(fake_logits))`.
-`perceptual_loss` and `gram_matrix` work on the features of a VGG19 (`genlab.models.pretrained.load_vgg19`).
+`perceptual_loss`, `gram_matrix` and the style-transfer losses (`content_loss`, `style_loss`,
+`moment_style_loss`, `total_variation`) work on the features of a VGG19
+(`genlab.models.pretrained.load_vgg19`); Gatys' optimisation and the trained style nets share them.
 """
 from __future__ import annotations
 
@@ -125,6 +127,43 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     b, c, h, w = features.shape
     flat = features.reshape(b, c, h * w)
     return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+def content_loss(features: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Sum over layers of mean((F - F_target)^2) / mean(F_target^2): about 1 when nothing of the target is kept.
+
+    The normalisation makes one weight work for any image size and layer (genlab's choice; Gatys et al.
+    2016 and Johnson et al. 2016 use plain squared errors with hand-tuned weights)."""
+    return sum((features[n] - t).pow(2).mean() / t.pow(2).mean().clamp_min(1e-8) for n, t in targets.items())
+
+
+def style_loss(features: dict[str, torch.Tensor], target_grams: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Mean over layers of mean((G - G_target)^2) / mean(G_target^2), G = gram_matrix(F) (Gatys et al.
+    2016, eq. 5, normalised). target_grams: (1 or B, C, C) per layer; one style broadcasts over a batch."""
+    total = sum((gram_matrix(features[n]) - g).pow(2).mean() / g.pow(2).mean().clamp_min(1e-8)
+                for n, g in target_grams.items())
+    return total / len(target_grams)
+
+
+def mean_std(features: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and standard deviation over space: (B, C, H, W) -> two (B, C, 1, 1)."""
+    flat = features.flatten(2)
+    return flat.mean(2)[..., None, None], (flat.var(2, unbiased=False) + eps).sqrt()[..., None, None]
+
+
+def moment_style_loss(features: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Huang & Belongie 2017, eq. 12: sum over layers of ||mu(F) - mu(F_s)||^2 + ||sigma(F) - sigma(F_s)||^2,
+    as means over channels and the batch (the matching of statistics AdaIN itself transfers)."""
+    total = 0.0
+    for name, target in targets.items():
+        (mu, sigma), (mu_s, sigma_s) = mean_std(features[name]), mean_std(target)
+        total = total + (mu - mu_s).pow(2).mean() + (sigma - sigma_s).pow(2).mean()
+    return total
+
+
+def total_variation(x: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference of neighbouring pixels, down and across: (B, C, H, W) -> scalar."""
+    return (x[..., 1:, :] - x[..., :-1, :]).abs().mean() + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()
 
 
 LOSSES = {

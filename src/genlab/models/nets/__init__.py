@@ -4,7 +4,8 @@ NETS maps a net name to the modules a family builds from it: a GAN takes a "gene
 "discriminator"; an autoencoder an "encoder" and a "decoder"; super-resolution an "upscaler" (its GAN
 stage adds the "discriminator" of "patch"). Interface arguments (img_channels, img_resolution,
 num_classes, latent_dim, scale) come from the data and family; the rest from `net_args` (GAN, AE) or
-the family config's width/depth (SR).
+the family config's width/depth (SR, style). Style transfer takes a "stylizer" (Johnson) or a
+"style_decoder" (AdaIN).
 """
 from genlab.models.nets.classical_enhance import SpectralSubtraction, WienerFilter
 from genlab.models.nets.conv_ae import ConvDecoder, ConvEncoder
@@ -21,6 +22,8 @@ from genlab.models.nets.char_lstm import CharLSTM
 from genlab.models.nets.gpt import GPT
 from genlab.models.nets.text_vae import TextVAENet
 from genlab.models.nets.wavegan import WaveGANDiscriminator, WaveGANGenerator
+from genlab.models.nets.transformer import TransformerNet
+from genlab.models.nets.adain import AdaINDecoder
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
@@ -44,5 +47,8 @@ NETS: dict[str, dict[str, type]] = {
     "mask-unet": {"enhancer": MaskUNet},  # speech enhancement: (B, 1, T) noisy -> clean, a spectral mask
     "spectral-subtraction": {"enhancer": SpectralSubtraction},  # classical baseline (Boll 1979), no parameters
     "wiener": {"enhancer": WienerFilter},  # classical baseline: Wiener gain, no parameters
+    # style transfer (family: style): photo -> stylized photo; the frozen VGG19 is not in NETS
+    "johnson": {"stylizer": TransformerNet},  # Johnson et al. 2016, one style per net
+    "adain": {"style_decoder": AdaINDecoder},  # Huang & Belongie 2017, relu4_1 features -> image
 }
 AUDIO_NETS = ("wavegan",)  # nets over waveforms (B, 1, T): the audio-gan family's, not the image GAN's
