@@ -35,6 +35,7 @@ class DataConfig:
     patch_size: int | None = None    # train on random patches this many pixels square (images of any size)
     degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, bicubic-x4, ... (see data/degrade.py)
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
+    domain_b: str | None = None      # unpaired translation: the second domain, a data spec (digits, fashion-mnist, npz:FILE)
 
 
 @dataclass
@@ -244,6 +245,9 @@ def _validate_data_sources(d: DataConfig) -> None:
     if (d.patch_size is not None or d.workers) and d.binarize != "none":
         raise ConfigError(f"data.binarize '{d.binarize}' works on whole in-memory images; "
                           "it cannot be combined with data.patch_size or data.workers")
+    if d.domain_b is not None and (d.patch_size is not None or d.degradation or d.workers):
+        raise ConfigError("data.domain_b (unpaired domains) works on whole in-memory images; unset "
+                          "data.patch_size, data.degradation and data.workers")
     if d.degradation is not None:
         _, scale = parse_degradation(d.degradation)
         if d.patch_size is not None and d.patch_size % scale:

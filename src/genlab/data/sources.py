@@ -428,6 +428,9 @@ IMAGE_LISTS: dict[str, Callable[..., list[torch.Tensor]]] = {
 def build_source(data, *, batch_size: int, seed: int, rank: int = 0, world: int = 1) -> Source:
     """The batch source a run's `data` config (a config.DataConfig) describes; batch_size is the global batch."""
     ranks = dict(rank=rank, world=world)
+    if getattr(data, "domain_b", None):  # two unpaired domains: {"a", "b"} batches (data/unpaired.py)
+        from genlab.data.unpaired import build_unpaired
+        return build_unpaired(data, batch_size=batch_size, seed=seed, **ranks)
     if data.workers > 0:
         if data.name != "folder":
             raise ConfigError(f"data.workers streams an image folder (data.name: folder), not '{data.name}'")
