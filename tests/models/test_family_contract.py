@@ -24,6 +24,11 @@ CASES = {
     "sr": ("edsr-x2-photos", ["data.patch_size=16", "model.width=8", "model.depth=1", "model.ema=0.9"]),
     "sr-gan": ("srgan-x4-photos", ["data.patch_size=16", "model.width=8", "model.depth=1", "model.d_width=8",
                                    "model.perceptual_weight=0", "model.init_from=null"]),
+    # paired translation: edge maps of the tiny set -> the set; U-Net with BatchNorm and dropout
+    "pix2pix": ("pix2pix-edges-fashion", ["model.width=4", "model.depth=3", "model.d_width=4"]),
+    # unpaired: the tiny set against itself as domain B, with a 3-image history that fills and then samples
+    "cyclegan": ("cyclegan-mnist-digits", ["data.domain_b=npz:{tiny_npz}", "model.width=4", "model.depth=1",
+                                           "model.d_width=4", "model.pool_size=3"]),
 }
 
 
@@ -37,7 +42,8 @@ def _config(case, tiny_npz, out, steps):
     return load_config(preset, [
         "data.name=npz", f"data.path={tiny_npz}", "train.batch_size=16", "train.epochs=null",
         f"train.steps={steps}", "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=2",
-        "train.n_samples=8", f"train.out={out}", "train.tensorboard=false", "train.lr_decay_epochs=0", *extra])
+        "train.n_samples=8", f"train.out={out}", "train.tensorboard=false", "train.lr_decay_epochs=0",
+        *(e.replace("{tiny_npz}", str(tiny_npz)) for e in extra)])
 
 
 @pytest.fixture(params=list(CASES))
@@ -94,6 +100,12 @@ def _assert_unchanged(before, model, what):
 def _operations(model, images, labels):
     """Every read-only use the apps make of a family, each with explicit generators."""
     g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    if hasattr(model, "translate"):  # translation: the preview grid and translating in each direction
+        batch = ({"a": images, "b": images.flip(-1)} if "b2a" in model.directions
+                 else {"inputs": images, "targets": images.flip(-1)})
+        ops = {"preview": lambda: model.preview(model.preview_inputs(batch, g()))}
+        ops.update({d: (lambda d=d: model.translate(images, d)) for d in model.directions})
+        return ops
     if hasattr(model, "upscale"):  # paired: the preview pairs and upscaling are all the apps use
         pairs = {"inputs": images[..., ::model.scale, ::model.scale], "targets": images}
         return {"preview": lambda: model.preview(model.preview_inputs(pairs, g())),

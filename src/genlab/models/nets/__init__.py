@@ -2,7 +2,7 @@
 
 NETS maps a net name to the modules a family builds from it: a GAN takes a "generator" and a
 "discriminator"; an autoencoder an "encoder" and a "decoder"; super-resolution an "upscaler" (its GAN
-stage adds the "discriminator" of "patch"). Interface arguments (img_channels, img_resolution,
+stage adds the "discriminator" of "patch"); translation (pix2pix, CycleGAN) a "translator" and a PatchGAN. Interface arguments (img_channels, img_resolution,
 num_classes, latent_dim, scale) come from the data and family; the rest from `net_args` (GAN, AE) or
 the family config's width/depth (SR).
 """
@@ -11,10 +11,13 @@ from genlab.models.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlab.models.nets.edsr import EDSR
 from genlab.models.nets.mlp import MLPDecoder, MLPEncoder
 from genlab.models.nets.patch_disc import PatchDiscriminator
+from genlab.models.nets.patchgan import PatchGAN
 from genlab.models.nets.resnet import ResNetDiscriminator, ResNetGenerator
+from genlab.models.nets.resnet_translator import ResNetTranslator
 from genlab.models.nets.rrdb import RRDBNet
 from genlab.models.nets.seed_dcgan import SeedDiscriminator, SeedGenerator
 from genlab.models.nets.srcnn import SRCNN, Bicubic, BicubicUnsharp
+from genlab.models.nets.unet import UNetGenerator
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
@@ -29,4 +32,7 @@ NETS: dict[str, dict[str, type]] = {
     "edsr": {"upscaler": EDSR},  # Lim et al. 2017, baseline
     "rrdb": {"upscaler": RRDBNet},  # ESRGAN's generator, Wang et al. 2018
     "patch": {"discriminator": PatchDiscriminator},  # SR GAN stage's D
+    # image-to-image translation: (B, C, H, W) -> (B, C, H, W), any size; with a PatchGAN discriminator
+    "unet": {"translator": UNetGenerator, "discriminator": PatchGAN},  # pix2pix, Isola et al. 2017
+    "resnet-translator": {"translator": ResNetTranslator, "discriminator": PatchGAN},  # CycleGAN, Zhu et al. 2017
 }
