@@ -197,6 +197,18 @@ CASES = [
     (["studio", "--runs", "{ws}/runs", "--port", "0"], "--port: 0 is out of range; expected 1-65535"),
     (["studio", "--runs", "{ws}/runs", "--port", "70000"], "--port: 70000 is out of range; expected 1-65535"),
     (["studio", "--runs", "{ws}/runs", "--port", "http"], "--port: 'http' is not a whole number"),
+    # -- translate ------------------------------------------------------------------------------------
+    (["translate", "{gan}", "{ws}/color.png", "--out", "{ws}/tr"], "is a gan run; translate needs a translation run"),
+    (["translate", "{p2p}", "{ws}/color.png", "--out", "{ws}/tr", "--direction", "b2a"], "inputs to targets only"),
+    (["translate", "{p2p}", "{ws}/color.png", "--out", "{ws}/tr", "--direction", "c2d"], "invalid choice: 'c2d'"),
+    (["translate", "{p2p}", "{ws}/notimage.png", "--out", "{ws}/tr"], "notimage.png' is not an image"),
+    (["translate", "{p2p}", "{ws}/missing.png", "--out", "{ws}/tr"], "missing.png' does not exist"),
+    (["translate", "{p2p}", "{ws}/empty_dir", "--out", "{ws}/tr"], "empty_dir' has no images"),
+    (["translate", "{p2p}", "{ws}/large.png", "--out", "{ws}/tr"], "over the limit"),
+    (["translate", "{p2p}", "{ws}/tiny4.png", "--out", "{ws}/tr"], "needs at least 8x8 pixels"),
+    (["translate", "{p2p}", "{ws}/color.png", "--out", "{ws}/afile.txt"], "afile.txt"),
+    (["translate", "{p2p}", "{ws}/color.png", "--out", "{ws}/translated"], "color_a2b.png' already exists"),
+    (["translate", "{p2p}", "{ws}/color.png"], "the following arguments are required: --out"),
     (["data", "info", "mnst"], "dataset 'mnst' is unknown (did you mean 'mnist'?)"),
     (["data", "info", "npz"], "dataset 'npz' needs a path: npz:FILE.npz"),
     (["data", "info", "npz:{ws}/missing.npz"], "missing.npz' does not exist"),
@@ -269,6 +281,8 @@ def ws(tmp_path_factory):
               "train.epochs=null", f"train.out={root / 'runs'}", "train.tensorboard=false", "train.n_samples=4"]
     gan = train(load_config("seed-dcgan-mnist", common + ["model.net_args={width: 8}"]), progress=False).path
     dae = train(load_config("dae-mnist", common + ["model.net_args={width: 4, hidden: 16}"]), progress=False).path
+    p2p = train(load_config("pix2pix-edges-fashion", common + ["model.width=4", "model.depth=2", "model.d_width=4"]),
+                progress=False).path
     for kind in ("model", "state", "state_json", "config", "config_list", "config_bad_value", "latent", "summary"):
         _damage(gan, kind, root / "damaged" / kind)
     (root / "adir").mkdir()
@@ -283,12 +297,15 @@ def ws(tmp_path_factory):
     colour[..., 0] = 200
     Image.fromarray(colour).save(root / "color.png")
     Image.fromarray(np.zeros((32, 32), np.uint8)).save(root / "big32.png")
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(root / "tiny4.png")
+    (root / "translated").mkdir()
+    (root / "translated" / "color_a2b.png").write_bytes(b"an earlier output")
     (root / "broken.yaml").write_text("family: gan\ntrain: {batch_size: [1, 2\n")
     (root / "latin1.yaml").write_bytes("description: caf\xe9\n".encode("latin-1"))
     (root / "list.yaml").write_text("- 1\n- 2\n")
     tiny = ["--set", "data.name=npz", "--set", f"data.path={root / 'd.npz'}", "--set", "train.tensorboard=false",
             "--set", f"train.out={root / 'new_runs'}", "--steps", "1"]
-    return {"ws": str(root), "gan": str(gan), "dae": str(dae), "tiny": tiny}
+    return {"ws": str(root), "gan": str(gan), "dae": str(dae), "p2p": str(p2p), "tiny": tiny}
 
 
 def _fill(argv: list[str], ws: dict) -> list[str]:
@@ -304,7 +321,7 @@ def _fill(argv: list[str], ws: dict) -> list[str]:
 
 
 def _placeholders(text: str, ws: dict) -> str:
-    for key in ("ws", "gan", "dae"):
+    for key in ("ws", "gan", "dae", "p2p"):
         text = text.replace("{" + key + "}", ws[key])
     return text
 
