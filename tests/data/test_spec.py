@@ -31,7 +31,7 @@ def test_bad_specs(spec, message):
 
 
 def test_load_dataset_unknown_name_and_split():
-    assert DATASETS == ("mnist", "fashion-mnist", "folder", "npz")
+    assert DATASETS == ("mnist", "fashion-mnist", "folder", "npz", "digits")
     with pytest.raises(DataError, match=r"dataset 'mnst' is unknown \(did you mean 'mnist'\?\)"):
         load_dataset("mnst")
     with pytest.raises(DataError, match=r"split 'valid' is unknown"):

@@ -44,14 +44,16 @@ def set_distances(outputs: torch.Tensor, reals: torch.Tensor, extractor: Feature
 
 
 def paired_scores(translate: Translate, inputs: torch.Tensor, targets: torch.Tensor, *, fid: bool = True,
-                  extractor: FeatureExtractor | None = None) -> dict[str, float]:
-    """pix2pix on held-out pairs (uint8 (N, C, H, W) each): mean PSNR/SSIM (on Y) and FID/KID to the targets."""
+                  extractor: FeatureExtractor | None = None,
+                  real_features: torch.Tensor | None = None) -> dict[str, float]:
+    """pix2pix on held-out pairs (uint8 (N, C, H, W) each): mean PSNR/SSIM (on Y) and FID/KID to the targets
+    (real_features: the targets' Inception features, when already computed)."""
     outputs = translate_all(translate, inputs)
     results: dict[str, float] = {"pairs": len(targets)}
     for protocol in parse_protocols("psnr_y,ssim_y", kind="paired"):
         results.update(protocol.run(list(outputs), list(targets), crop=0))
     if fid:
-        results.update(set_distances(outputs, targets, extractor))
+        results.update(set_distances(outputs, targets, extractor, real_features))
     return results
 
 
