@@ -24,7 +24,7 @@ from genlab.models import FAMILIES
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz, digits
     split: str = "train"             # train | test | all
     data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
     path: str | None = None          # image folder (folder) or .npz file (npz)

@@ -19,7 +19,7 @@ def test_paths(tmp_path):
 
 
 @pytest.mark.parametrize("spec, message", [
-    ("mnst", r"dataset 'mnst' is unknown \(did you mean 'mnist'\?\); known: fashion-mnist, folder, mnist, npz"),
+    ("mnst", r"dataset 'mnst' is unknown \(did you mean 'mnist'\?\); known: digits, fashion-mnist, folder, mnist, npz"),
     ("mnist:tset", r"split 'tset' is unknown \(did you mean 'test'\?\)"),
     ("cifar10", "dataset 'cifar10' is unknown; known:"),
     ("folder:", "has no path; expected folder:DIR"),
