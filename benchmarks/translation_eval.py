@@ -11,7 +11,7 @@ CycleGAN: on both domains' test splits, the fraction of images genlab's MNIST cl
 source digit: untranslated B images (the baseline), B -> A translations (the MNIST-like direction),
 A -> B translations, and A -> B -> A reconstructions; the cycle errors |F(G(a)) - a|, |G(F(b)) - b|;
 with --fid, FID/KID of the B -> A translations to the MNIST test images.
-Prints one JSON object; --json FILE also writes it.
+Prints one JSON object; --json FILE also writes it; --figure PNG draws the first test images through the model.
 """
 from __future__ import annotations
 
@@ -28,13 +28,16 @@ from genlab.metrics import FeatureExtractor, load_classifier
 from genlab.metrics.translation import (cycle_error, label_kept, paired_scores, set_distances, translate_all)
 from genlab.models.pix2pix import match_size
 from genlab.train.run import load_run
+from genlab.viz import save_image
+
+FIGURE_COLUMNS = 12  # test images shown side by side in --figure
 
 
 def _batches(images: torch.Tensor, fn, batch_size: int = 100) -> torch.Tensor:
     return torch.cat([fn(images[i:i + batch_size]) for i in range(0, len(images), batch_size)])
 
 
-def eval_pix2pix(path: str, n: int, gan: str | None) -> dict:
+def eval_pix2pix(path: str, n: int, gan: str | None, figure: str | None = None) -> dict:
     run = load_run(path)
     d = run.config.data
     test = load_dataset(d.name, "test", data_dir=d.data_dir, resolution=d.resolution, channels=d.channels)
@@ -45,6 +48,11 @@ def eval_pix2pix(path: str, n: int, gan: str | None) -> dict:
     extractor = FeatureExtractor()
     real_features = extractor(targets)
     start = time.perf_counter()
+    if figure:  # rows: inputs | outputs | targets of the first test images
+        k = FIGURE_COLUMNS
+        shown = translate_all(lambda x: run.model.translate(match_size(x, size)), inputs[:k])
+        rows = [translate_all(lambda x: match_size(x, size), inputs[:k]), shown, targets[:k]]
+        save_image(torch.cat(rows), figure, nrow=k, scale=3)
     shared = dict(extractor=extractor, real_features=real_features)
     out = {"run": str(run.path), "step": run.step, "train_seconds": run.summary.get("train_seconds"),
            "images_seen": run.summary.get("images_seen"), "test_pairs": len(targets),
@@ -63,7 +71,7 @@ def eval_pix2pix(path: str, n: int, gan: str | None) -> dict:
     return out
 
 
-def eval_cyclegan(path: str, n: int, fid: bool) -> dict:
+def eval_cyclegan(path: str, n: int, fid: bool, figure: str | None = None) -> dict:
     run = load_run(path)
     model = run.model
     domains = domain_images(run.config.data, "test")
@@ -74,6 +82,10 @@ def eval_cyclegan(path: str, n: int, fid: bool) -> dict:
     a2b = lambda x: model.translate(x, "a2b")  # noqa: E731
     b2a = lambda x: model.translate(x, "b2a")  # noqa: E731
     b_as_a, a_as_b = translate_all(b2a, b), translate_all(a2b, a)
+    if figure:  # rows: b | F(b) | G(F(b)), then a | G(a) | F(G(a)), the first test images of each domain
+        k = FIGURE_COLUMNS
+        rows = [b[:k], b_as_a[:k], translate_all(a2b, b_as_a[:k]), a[:k], a_as_b[:k], translate_all(b2a, a_as_b[:k])]
+        save_image(torch.cat(rows), figure, nrow=k, scale=3)
     out = {"run": str(run.path), "step": run.step, "train_seconds": run.summary.get("train_seconds"),
            "images_seen": run.summary.get("images_seen"), "domain_a": a_name, "domain_b": b_name,
            "test_images": {"a": len(a), "b": len(b)}, "classifier": f"mnist ({meta['test_accuracy']:.4f})",
@@ -98,9 +110,10 @@ def main() -> None:
     parser.add_argument("--gan", help="pix2pix: an unconditional GAN run to compare with")
     parser.add_argument("--fid", action="store_true", help="cyclegan: also FID/KID of B -> A to MNIST test")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--figure", help="also write a PNG of the first test images through the model")
     args = parser.parse_args()
-    result = (eval_pix2pix(args.run, args.n, args.gan) if args.family == "pix2pix"
-              else eval_cyclegan(args.run, args.n, args.fid))
+    result = (eval_pix2pix(args.run, args.n, args.gan, args.figure) if args.family == "pix2pix"
+              else eval_cyclegan(args.run, args.n, args.fid, args.figure))
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:
