@@ -242,6 +242,18 @@ CASES = [
     (["studio", "--runs", "{ws}/runs", "--port", "0"], "--port: 0 is out of range; expected 1-65535"),
     (["studio", "--runs", "{ws}/runs", "--port", "70000"], "--port: 70000 is out of range; expected 1-65535"),
     (["studio", "--runs", "{ws}/runs", "--port", "http"], "--port: 'http' is not a whole number"),
+    # -- translate ------------------------------------------------------------------------------------
+    (["translate", "{gan}", "{ws}/color.png", "--out", "{ws}/tr"], "is a gan run; translate needs a translation run"),
+    (["translate", "{p2p}", "{ws}/color.png", "--out", "{ws}/tr", "--direction", "b2a"], "inputs to targets only"),
+    (["translate", "{p2p}", "{ws}/color.png", "--out", "{ws}/tr", "--direction", "c2d"], "invalid choice: 'c2d'"),
+    (["translate", "{p2p}", "{ws}/notimage.png", "--out", "{ws}/tr"], "notimage.png' is not an image"),
+    (["translate", "{p2p}", "{ws}/missing.png", "--out", "{ws}/tr"], "missing.png' does not exist"),
+    (["translate", "{p2p}", "{ws}/empty_dir", "--out", "{ws}/tr"], "empty_dir' has no images"),
+    (["translate", "{p2p}", "{ws}/large.png", "--out", "{ws}/tr"], "over the limit"),
+    (["translate", "{p2p}", "{ws}/tiny4.png", "--out", "{ws}/tr"], "needs at least 8x8 pixels"),
+    (["translate", "{p2p}", "{ws}/color.png", "--out", "{ws}/afile.txt"], "afile.txt"),
+    (["translate", "{p2p}", "{ws}/color.png", "--out", "{ws}/translated"], "color_a2b.png' already exists"),
+    (["translate", "{p2p}", "{ws}/color.png"], "the following arguments are required: --out"),
     (["data", "info", "mnst"], "dataset 'mnst' is unknown (did you mean 'mnist'?)"),
     (["data", "info", "npz"], "dataset 'npz' needs a path: npz:FILE.npz"),
     (["data", "info", "npz:{ws}/missing.npz"], "missing.npz' does not exist"),
@@ -359,6 +371,8 @@ def ws(tmp_path_factory):
     lm = train(load_config("gpt-shakespeare-char", text), progress=False).path
     (root / "empty.txt").write_text("")
     (root / "binary.txt").write_bytes(b"PK\x03\x04\0\0binary")
+    p2p = train(load_config("pix2pix-edges-fashion", common + ["model.width=4", "model.depth=2", "model.d_width=4"]),
+                progress=False).path
     for kind in ("model", "state", "state_json", "config", "config_list", "config_bad_value", "latent", "summary"):
         _damage(gan, kind, root / "damaged" / kind)
     (root / "adir").mkdir()
@@ -373,6 +387,9 @@ def ws(tmp_path_factory):
     colour[..., 0] = 200
     Image.fromarray(colour).save(root / "color.png")
     Image.fromarray(np.zeros((32, 32), np.uint8)).save(root / "big32.png")
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(root / "tiny4.png")
+    (root / "translated").mkdir()
+    (root / "translated" / "color_a2b.png").write_bytes(b"an earlier output")
     (root / "broken.yaml").write_text("family: gan\ntrain: {batch_size: [1, 2\n")
     (root / "latin1.yaml").write_bytes("description: caf\xe9\n".encode("latin-1"))
     (root / "list.yaml").write_text("- 1\n- 2\n")
@@ -395,8 +412,8 @@ def ws(tmp_path_factory):
             "--set", f"train.out={root / 'new_runs'}", "--steps", "1"]
     tiny_audio = ["--set", "model.net_args={width: 2}", "--set", "train.tensorboard=false", "--set",
                   f"train.out={root / 'new_runs'}", "--steps", "1", "--batch-size", "2"]
-    return {"ws": str(root), "gan": str(gan), "dae": str(dae), "lm": str(lm), "audio": str(audio), "tiny": tiny,
-            "tiny_audio": tiny_audio}
+    return {"ws": str(root), "gan": str(gan), "dae": str(dae), "lm": str(lm), "audio": str(audio), "p2p": str(p2p),
+            "tiny": tiny, "tiny_audio": tiny_audio}
 
 
 def _fill(argv: list[str], ws: dict) -> list[str]:
@@ -412,7 +429,7 @@ def _fill(argv: list[str], ws: dict) -> list[str]:
 
 
 def _placeholders(text: str, ws: dict) -> str:
-    for key in ("ws", "gan", "dae", "lm", "audio"):
+    for key in ("ws", "gan", "dae", "lm", "audio", "p2p"):
         text = text.replace("{" + key + "}", ws[key])
     return text
 

@@ -49,6 +49,13 @@ def test_preset_builds_and_samples(name):
             assert model.stylizer(torch.zeros(2, 512, 2, 3)).shape == (2, 3, 16, 24)
         return
     channels, resolution = cfg.data.channels or 1, cfg.data.resolution or 28
+    if cfg.family in ("pix2pix", "cyclegan"):  # translation: maps images to images of their own size
+        channels = 3 if cfg.data.name == "photos" else channels
+        model = build_model(cfg, img_channels=channels, img_resolution=cfg.data.patch_size or resolution).eval()
+        for direction in model.directions:
+            out = model.translate(torch.zeros(2, channels, 28, 36), direction)
+            assert out.shape == (2, channels, 28, 36) and out.abs().max() <= 1
+        return
     conditional = getattr(cfg.model, "conditional", False)
     model = build_model(cfg, img_channels=channels, img_resolution=resolution,
                         num_classes=NUM_CLASSES if conditional else 0)

@@ -475,6 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     from genlab import cli_text
     cli_text.add_commands(sub)
     cli_audio.add_commands(sub)
+    from genlab import cli_translate
+    cli_translate.add_commands(sub)
 
     tr = _parser(sub, "traverse", "A latent traversal grid: one row per dimension, values from low to high.",
                  "  genlab traverse runs/00002-vae-conv-mnist --dims 0-9 --range -3 3\n"

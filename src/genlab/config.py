@@ -24,7 +24,7 @@ from genlab.models import FAMILIES
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz; text: shakespeare, fortunes, text; audio: spoken-digits, audio-folder
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz, digits; text: shakespeare, fortunes, text; audio: spoken-digits, audio-folder
     split: str = "train"             # train | test | all
     data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
     path: str | None = None          # image folder (folder) or .npz file (npz)
@@ -37,6 +37,7 @@ class DataConfig:
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
     block_size: int | None = None    # text corpora (shakespeare, fortunes, text): characters per window (default 256)
     audio_length: int | None = None  # audio sets: samples per clip (cut or padded, centred); None keeps the set's
+    domain_b: str | None = None      # unpaired translation: the second domain, a data spec (digits, fashion-mnist, npz:FILE)
 
 
 @dataclass
@@ -265,6 +266,9 @@ def _validate_data_sources(d: DataConfig) -> None:
     if (d.patch_size is not None or d.workers) and d.binarize != "none":
         raise ConfigError(f"data.binarize '{d.binarize}' works on whole in-memory images; "
                           "it cannot be combined with data.patch_size or data.workers")
+    if d.domain_b is not None and (d.patch_size is not None or d.degradation or d.workers):
+        raise ConfigError("data.domain_b (unpaired domains) works on whole in-memory images; unset "
+                          "data.patch_size, data.degradation and data.workers")
     if d.degradation is not None and d.name in ("spoken-digits", "audio-folder"):
         from genlab.data.noise import parse_noise
         parse_noise(d.degradation)  # audio: noise:LOW:HIGH

@@ -46,6 +46,11 @@ CASES = {
                                                   "model.style_size=32"]),
     "style-adain": ("adain-photos", ["data.channels=3", "data.patch_size=16", "model.width=4",
                                      "model.vgg_weights=random", "model.styles=[$STYLE]", "model.style_size=32"]),
+    # paired translation: edge maps of the tiny set -> the set; U-Net with BatchNorm and dropout
+    "pix2pix": ("pix2pix-edges-fashion", ["model.width=4", "model.depth=3", "model.d_width=4"]),
+    # unpaired: the tiny set against itself as domain B, with a 3-image history that fills and then samples
+    "cyclegan": ("cyclegan-mnist-digits", ["data.domain_b=npz:{tiny_npz}", "model.width=4", "model.depth=1",
+                                           "model.d_width=4", "model.pool_size=3"]),
 }
 
 
@@ -77,7 +82,8 @@ def _config(case, tiny_npz, out, steps):
         "data.name=npz", f"data.path={tiny_npz}", "train.batch_size=16", "train.epochs=null",
         f"train.steps={steps}", "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=2",
         "train.n_samples=8", f"train.out={out}", "train.tensorboard=false", "train.lr_decay_epochs=0",
-        "train.minutes=null", *[e.replace("{wavs}", str(tiny_npz.parent / "wavs")) for e in extra]])
+        "train.minutes=null", *[e.replace("{wavs}", str(tiny_npz.parent / "wavs")).replace("{tiny_npz}", str(tiny_npz))
+                                for e in extra]])
 
 
 @pytest.fixture(params=list(CASES))
@@ -158,6 +164,12 @@ def _operations(model, images, labels):
         style = rgb[:1].flip(-1) if model.method == "adain" else None
         return {"preview": lambda: model.preview(model.preview_inputs({"images": rgb[..., :16, :16]}, g())),
                 "stylize": lambda: model.stylize(rgb, style)}
+    if hasattr(model, "translate"):  # translation: the preview grid and translating in each direction
+        batch = ({"a": images, "b": images.flip(-1)} if "b2a" in model.directions
+                 else {"inputs": images, "targets": images.flip(-1)})
+        ops = {"preview": lambda: model.preview(model.preview_inputs(batch, g()))}
+        ops.update({d: (lambda d=d: model.translate(images, d)) for d in model.directions})
+        return ops
     if hasattr(model, "upscale"):  # paired: the preview pairs and upscaling are all the apps use
         pairs = {"inputs": images[..., ::model.scale, ::model.scale], "targets": images}
         return {"preview": lambda: model.preview(model.preview_inputs(pairs, g())),

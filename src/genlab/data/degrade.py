@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from genlab.data.pairs import edges_degrade, gray_degrade
 from genlab.errors import ConfigError, DataError, unknown
 
 Degradation = Callable[[torch.Tensor, "torch.Generator | None"], torch.Tensor]
@@ -148,6 +149,9 @@ DEGRADATIONS: dict[str, tuple[Callable[..., torch.Tensor], int]] = {
     "bicubic-x3": (bicubic_degrade, 3),
     "bicubic-x4": (bicubic_degrade, 4),
     "realistic-x4": (realistic_degrade, 4),
+    # translation pairs at the same size (pix2pix): an edge map or the gray image of each target
+    "edges": (edges_degrade, 1),
+    "gray": (gray_degrade, 1),
 }
 
 

@@ -436,6 +436,9 @@ def build_source(data, *, batch_size: int, seed: int, rank: int = 0, world: int 
     from genlab.data.audio_sets import AUDIO_DATASETS, build_audio_source  # audio_sets builds on this module
     if data.name in AUDIO_DATASETS:
         return build_audio_source(data, batch_size=batch_size, seed=seed, **ranks)
+    if getattr(data, "domain_b", None):  # two unpaired domains: {"a", "b"} batches (data/unpaired.py)
+        from genlab.data.unpaired import build_unpaired
+        return build_unpaired(data, batch_size=batch_size, seed=seed, **ranks)
     if data.workers > 0:
         if data.name != "folder":
             raise ConfigError(f"data.workers streams an image folder (data.name: folder), not '{data.name}'")

@@ -5,6 +5,8 @@ from genlab.models.enhance import Enhance, EnhanceConfig
 from genlab.models.gan import GAN, GANConfig
 from genlab.models.lm import LM, LMConfig
 from genlab.models.text_vae import TextVAE, TextVAEConfig
+from genlab.models.cyclegan import CycleGAN, CycleGANConfig
+from genlab.models.pix2pix import Pix2Pix, Pix2PixConfig
 from genlab.models.sr import SR, SRConfig
 from genlab.models.style import Style, StyleConfig
 from genlab.models.vae import VAE, VAEConfig
@@ -19,7 +21,10 @@ FAMILIES = {
     "audio-gan": AudioGAN,  # waveform GAN (WaveGAN, WGAN-GP) on audio batches
     "enhance": Enhance,  # speech enhancement: noisy -> clean clips (a spectral-mask U-Net)
     "style": Style,  # style transfer by a trained net: johnson (one style) or adain (any style)
+    "pix2pix": Pix2Pix,    # paired translation: inputs -> targets (Isola et al. 2017)
+    "cyclegan": CycleGAN,  # unpaired translation: domain a <-> domain b (Zhu et al. 2017)
 }
 
 __all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "LM", "LMConfig",
-           "TextVAE", "TextVAEConfig", "AudioGAN", "AudioGANConfig", "Enhance", "EnhanceConfig", "Style", "StyleConfig"]
+           "TextVAE", "TextVAEConfig", "AudioGAN", "AudioGANConfig", "Enhance", "EnhanceConfig", "Style", "StyleConfig",
+           "Pix2Pix", "Pix2PixConfig", "CycleGAN", "CycleGANConfig"]

@@ -2,7 +2,7 @@
 
 NETS maps a net name to the modules a family builds from it: a GAN takes a "generator" and a
 "discriminator"; an autoencoder an "encoder" and a "decoder"; super-resolution an "upscaler" (its GAN
-stage adds the "discriminator" of "patch"). Interface arguments (img_channels, img_resolution,
+stage adds the "discriminator" of "patch"); translation (pix2pix, CycleGAN) a "translator" and a PatchGAN. Interface arguments (img_channels, img_resolution,
 num_classes, latent_dim, scale) come from the data and family; the rest from `net_args` (GAN, AE) or
 the family config's width/depth (SR, style). Style transfer takes a "stylizer" (Johnson) or a
 "style_decoder" (AdaIN).
@@ -14,7 +14,9 @@ from genlab.models.nets.edsr import EDSR
 from genlab.models.nets.mask_unet import MaskUNet
 from genlab.models.nets.mlp import MLPDecoder, MLPEncoder
 from genlab.models.nets.patch_disc import PatchDiscriminator
+from genlab.models.nets.patchgan import PatchGAN
 from genlab.models.nets.resnet import ResNetDiscriminator, ResNetGenerator
+from genlab.models.nets.resnet_translator import ResNetTranslator
 from genlab.models.nets.rrdb import RRDBNet
 from genlab.models.nets.seed_dcgan import SeedDiscriminator, SeedGenerator
 from genlab.models.nets.srcnn import SRCNN, Bicubic, BicubicUnsharp
@@ -24,6 +26,7 @@ from genlab.models.nets.text_vae import TextVAENet
 from genlab.models.nets.wavegan import WaveGANDiscriminator, WaveGANGenerator
 from genlab.models.nets.transformer import TransformerNet
 from genlab.models.nets.adain import AdaINDecoder
+from genlab.models.nets.unet import UNetGenerator
 
 NETS: dict[str, dict[str, type]] = {
     "seed-dcgan": {"generator": SeedGenerator, "discriminator": SeedDiscriminator},
@@ -50,5 +53,8 @@ NETS: dict[str, dict[str, type]] = {
     # style transfer (family: style): photo -> stylized photo; the frozen VGG19 is not in NETS
     "johnson": {"stylizer": TransformerNet},  # Johnson et al. 2016, one style per net
     "adain": {"style_decoder": AdaINDecoder},  # Huang & Belongie 2017, relu4_1 features -> image
+    # image-to-image translation: (B, C, H, W) -> (B, C, H, W), any size; with a PatchGAN discriminator
+    "unet": {"translator": UNetGenerator, "discriminator": PatchGAN},  # pix2pix, Isola et al. 2017
+    "resnet-translator": {"translator": ResNetTranslator, "discriminator": PatchGAN},  # CycleGAN, Zhu et al. 2017
 }
 AUDIO_NETS = ("wavegan",)  # nets over waveforms (B, 1, T): the audio-gan family's, not the image GAN's
