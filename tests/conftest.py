@@ -111,3 +111,14 @@ def tiny_wavs(tmp_path):
             tone = 0.5 * np.sin(2 * np.pi * freq * (1 + 0.02 * i) * t) + 0.01 * rng.standard_normal(len(t))
             soundfile.write(root / f"c{label}" / f"{i}.wav", np.stack([tone, tone], 1), 8000)
     return root
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    """A test that sets torch's thread count (one thread is faster on two busy cores) must not change the
+    float results of the tests after it: oneDNN picks kernels by thread count."""
+    import torch
+
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)

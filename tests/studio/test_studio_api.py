@@ -417,12 +417,15 @@ def test_a_request_whose_client_went_away_stops_its_work():
 
     class GoneAfterTwoChecks:  # a request whose client disconnects while the work runs
         checks = 0
+        url = type("URL", (), {"path": "/api/work"})()
 
         async def is_disconnected(self):
             self.checks += 1
             return self.checks > 2
 
     class Stays:
+        url = GoneAfterTwoChecks.url
+
         async def is_disconnected(self):
             return False
 
