@@ -16,6 +16,7 @@ from genlab.train.loop import train
 # checkpoint: the kill lands between two files of one checkpoint write, the worst moment.
 KILLED_TRAINING = textwrap.dedent("""
     import os, signal, sys
+    import torch
     import genlab.train.checkpoint as ckpt
     from genlab.config import load_config
     from genlab.train.loop import train
@@ -28,6 +29,7 @@ KILLED_TRAINING = textwrap.dedent("""
             os.kill(os.getpid(), signal.SIGKILL)
 
     ckpt.save_file = save_file
+    torch.set_num_threads(1)  # as the uninterrupted run in the test process: equal floats need equal kernels
     train(load_config("seed-dcgan-mnist", sys.argv[2:]), run_dir=sys.argv[1], progress=False)
 """)
 
@@ -38,6 +40,7 @@ def _weights(run):
 
 def test_a_kill_during_a_checkpoint_write_leaves_no_temp_folder_and_resume_is_exact(tiny_overrides, tmp_path):
     over = tiny_overrides + ["train.steps=6"]
+    torch.set_num_threads(1)  # as the killed child (restored after the test)
     straight = train(load_config("seed-dcgan-mnist", over + [f"train.out={tmp_path}/a"]), progress=False)
 
     run_dir = tmp_path / "b" / "00000-killed"
