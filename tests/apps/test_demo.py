@@ -60,4 +60,5 @@ def test_demo_json_and_the_page_shows_the_metrics(tiny_data, tmp_path, capsys):
                                  gifs=[r.path / "interpolate.gif" for r in runs]), tmp_path / "page.html")
     html = page.read_text()
     assert "123.46" in html and "45.68" in html and html.index("seed-dcgan-mnist") < html.index("45.68")
+    assert "labels 0-3 in turn" in html  # the conditional model's grid says how its labels are laid out
     assert all(p.is_file() for p in page_sources(page)), page_sources(page)  # relative to where the page is

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from genlab.errors import ConfigError, GenlabError
-from genlab.models.text_vae import TextVAE, TextVAEConfig, gaussian_kl
+from genlab.models.text_vae import TextVAE, TextVAEConfig, free_bits_kl, gaussian_kl
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 VOCAB = "\n !',.:;?ABCDEFGHIJKLMNOPRSTUVWYabcdefghiklmnoprstuvwy"
@@ -23,6 +23,34 @@ def test_gaussian_kl_matches_the_closed_form():
     # per dimension 0.5 (mu^2 + s^2 - 1 - log s^2): 0.5 (0.25 + 2 - 1 - ln 2) + 0.5 (1 + 1 - 1 - 0)
     assert gaussian_kl(mu, logvar).item() == pytest.approx(0.5 * (1.25 - math.log(2)) + 0.5)
     assert gaussian_kl(torch.zeros(3, 5), torch.zeros(3, 5)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_free_bits_charge_each_dimension_at_least_lambda_and_pass_no_gradient_below_it():
+    mu = torch.tensor([[0.1, 2.0], [-0.1, 2.0]], requires_grad=True)
+    logvar = torch.zeros(2, 2)
+    # batch-mean KL per dimension: 0.5 * 0.01 = 0.005 (below lambda) and 0.5 * 4 = 2.0 (above)
+    assert free_bits_kl(mu, logvar, 0.0).item() == pytest.approx(2.005)
+    assert free_bits_kl(mu, logvar, 0.0).item() == pytest.approx(gaussian_kl(mu, logvar).mean().item())
+    charged = free_bits_kl(mu, logvar, 0.25)
+    assert charged.item() == pytest.approx(2.25)
+    charged.backward()
+    assert mu.grad[:, 0].tolist() == [0.0, 0.0] and mu.grad[:, 1].tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_with_free_bits_the_reported_kl_stays_the_true_kl():
+    model = vae(free_bits=5.0, kl_anneal_steps=0)
+    opt = model.configure_optimizers()["net"]
+    tokens = model.encode(("Shall I compare thee " * 3)[:34]).view(2, 17)
+
+    def update(loss, name):
+        update.loss = loss.item()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+
+    out = model.train_step({"tokens": tokens}, model.trainable(), update)
+    assert out["kl"] < 5.0 * 4  # a fresh encoder is near the prior: far below the 20 free nats
+    assert update.loss == pytest.approx(out["rec_per_char"] + 4 * 5.0 / 16, rel=1e-5)
 
 
 def test_kl_annealing_follows_the_step_count_and_is_saved():
@@ -69,6 +97,8 @@ def test_prior_samples_depend_only_on_the_seed():
 
 
 def test_bad_configs_are_refused():
+    with pytest.raises(ConfigError, match="model.free_bits must be >= 0 nats per latent dimension, got -0.1"):
+        vae(free_bits=-0.1)
     with pytest.raises(ConfigError, match="char_dropout must be in"):
         TextVAEConfig(char_dropout=1.0).validate()
     with pytest.raises(ConfigError, match="trains on a text corpus"):

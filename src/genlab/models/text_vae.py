@@ -3,6 +3,10 @@ character dropout (their "word dropout", at the character level), so that the de
 
 Loss per window x of T characters: -log p(x|z) + beta(step) KL(q(z|x) || N(0, I)), z ~ q(z|x) (one
 sample), divided by T; beta rises linearly from 0 to 1 over kl_anneal_steps (Bowman et al., section 3.1).
+With free_bits = lambda > 0 the KL term is sum_d max(lambda, KL_d), KL_d the batch mean of latent
+dimension d's KL (the "free bits" of Kingma et al. 2016, per dimension over the batch): a dimension pays
+nothing for its first lambda nats, so the optimiser has no reason to shut it, which keeps a strong
+character decoder from collapsing the posterior. The reported kl is always the true KL.
 The step count is a buffer of the model, so a resumed run continues the annealing exactly.
 """
 from __future__ import annotations
@@ -29,6 +33,7 @@ class TextVAEConfig:
     lr: float = 1e-3                 # Adam learning rate
     kl_anneal_steps: int = 2000      # beta rises linearly from 0 to 1 over these steps
     char_dropout: float = 0.25       # probability that a decoder input character is replaced by UNK
+    free_bits: float = 0.0           # nats per latent dimension that the KL term does not charge (0: off)
     preview_chars: int = 200         # characters of each prior sample in samples/step_N.txt
 
     def validate(self) -> None:
@@ -36,13 +41,26 @@ class TextVAEConfig:
             raise ConfigError(f"model.kl_anneal_steps must be >= 0, got {self.kl_anneal_steps}")
         if not 0 <= self.char_dropout < 1:
             raise ConfigError(f"model.char_dropout must be in [0, 1), got {self.char_dropout}")
+        if self.free_bits < 0:
+            raise ConfigError(f"model.free_bits must be >= 0 nats per latent dimension, got {self.free_bits}")
         if self.preview_chars < 1:
             raise ConfigError(f"model.preview_chars must be >= 1, got {self.preview_chars}")
 
 
 def gaussian_kl(mu: Tensor, logvar: Tensor) -> Tensor:
     """KL(N(mu, e^logvar) || N(0, I)) per row (B,); Kingma & Welling 2014, appendix B."""
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(-1)
+    return gaussian_kl_per_dim(mu, logvar).sum(-1)
+
+
+def gaussian_kl_per_dim(mu: Tensor, logvar: Tensor) -> Tensor:
+    """The same KL per latent dimension, (B, D)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
+
+
+def free_bits_kl(mu: Tensor, logvar: Tensor, free_bits: float) -> Tensor:
+    """sum_d max(free_bits, mean_batch KL_d): the KL charged with free bits (equals the mean KL when 0)."""
+    per_dim = gaussian_kl_per_dim(mu, logvar).mean(0)
+    return per_dim.clamp(min=free_bits).sum() if free_bits > 0 else per_dim.sum()
 
 
 class TextVAE(Family):
@@ -89,9 +107,10 @@ class TextVAE(Family):
         logits, _ = net.decode(inputs.masked_fill(dropped, self.net.unk), z)
         rec = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), x.reshape(-1), reduction="sum") / len(x)
         kl = gaussian_kl(mu, logvar).mean()
+        charged = free_bits_kl(mu, logvar, self.cfg.free_bits)
         # 3. the annealed objective, per character
         beta = self.beta()
-        update((rec + beta * kl) / x.shape[1], "net")
+        update((rec + beta * charged) / x.shape[1], "net")
         self.steps_done += 1
         return {"loss": (rec + kl).item() / x.shape[1], "rec_per_char": rec.item() / x.shape[1],
                 "kl": kl.item(), "beta": beta}
