@@ -1,5 +1,5 @@
-"""Tiny trained runs for the studio tests (a GAN, a denoising AE, a VAE, a super-resolution net), made
-once per test session in a few seconds, and the app over them."""
+"""Tiny trained runs for the studio tests (a GAN, a denoising AE, a VAE, a super-resolution net; a WaveGAN and
+an enhancer on synthesized tones), made once per test session in a few seconds, and the app over them."""
 from __future__ import annotations
 
 import numpy as np
@@ -58,3 +58,49 @@ def run_names(runs_root):
     """{"gan": "00000-seed-dcgan-mnist", "ae": ..., "vae": ..., "sr": ...}."""
     return {fam: next(p.name for p in sorted(runs_root.iterdir()) if key in p.name)
             for fam, key in (("gan", "dcgan"), ("ae", "dae"), ("vae", "vae-conv"), ("sr", "srcnn"))}
+
+
+def tiny_tones(root):
+    """24 clips of 0.2 s at 8 kHz in 3 labelled subfolders: sine tones of 3 pitches with a little noise."""
+    import soundfile
+
+    rng = np.random.default_rng(0)
+    t = np.arange(int(0.2 * 8000)) / 8000
+    for label, freq in enumerate((300, 900, 2400)):
+        (root / f"c{label}").mkdir(parents=True)
+        for i in range(8):
+            tone = 0.5 * np.sin(2 * np.pi * freq * (1 + 0.02 * i) * t) + 0.01 * rng.standard_normal(len(t))
+            soundfile.write(root / f"c{label}" / f"{i}.wav", tone, 8000)
+    return root
+
+
+@pytest.fixture(scope="session")
+def audio_runs_root(tmp_path_factory):
+    """A runs folder with two tiny audio runs trained for 2 steps on synthesized tones: a digit-conditional
+    wavegan-digits (3 classes, 1024-sample clips) and an enhance-digits (mask U-Net of width 2)."""
+    pytest.importorskip("soundfile", reason="audio needs soundfile and soxr (pip install 'genlab[audio]')")
+    import torch
+
+    from genlab.config import load_config
+    from genlab.train.loop import train
+
+    root = tmp_path_factory.mktemp("studio-audio")
+    tones = tiny_tones(root / "tones")
+    runs = root / "runs"
+    common = COMMON + [f"train.out={runs}", "train.steps=2", "train.batch_size=4", "train.n_samples=3",
+                       "data.name=audio-folder", f"data.path={tones}", "data.audio_length=1024"]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        train(load_config("wavegan-digits", common + ["model.net_args={width: 4}", "model.n_critic=2"]), progress=False)
+        train(load_config("enhance-digits", common + ["model.net_args={width: 2}"]), progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    return runs
+
+
+@pytest.fixture(scope="session")
+def audio_run_names(audio_runs_root):
+    """{"audio-gan": "00000-wavegan-digits", "enhance": "00001-enhance-digits"}."""
+    return {fam: next(p.name for p in sorted(audio_runs_root.iterdir()) if key in p.name)
+            for fam, key in (("audio-gan", "wavegan"), ("enhance", "enhance"))}

@@ -14,8 +14,8 @@ log = logging.getLogger("genlab")
 
 STATIC = resources.files("genlab.studio") / "static"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-# the pages load nothing from elsewhere; the browser enforces it too
-CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+# the pages load nothing from elsewhere; the browser enforces it too (the audio page plays WAVs as data: URLs)
+CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' data:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
