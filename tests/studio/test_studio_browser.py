@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -26,6 +27,11 @@ WAIT = 30  # seconds any one thing may take to show on 2 busy cores
 @pytest.fixture(scope="module")
 def server(runs_root):
     """The studio served by uvicorn on a free localhost port, in a thread."""
+    yield from serve(runs_root)
+
+
+def serve(root):
+    """Serve the studio over `root` on a free localhost port in a thread; yields its base URL."""
     import uvicorn
 
     from genlab.studio.server import create_app
@@ -33,7 +39,7 @@ def server(runs_root):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(runs_root)
+    app = create_app(root)
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -76,7 +82,7 @@ def only_local(driver, base: str) -> None:
 
 def expected_error(message: str) -> bool:
     """Console errors a test provokes on purpose: the 400 of a bad request it makes."""
-    return "sample.png?seeds=nope" in message and "400" in message
+    return ("sample.png?seeds=nope" in message or "audio-uploads" in message) and "400" in message
 
 
 def wait_for(driver, condition, what: str):
@@ -259,3 +265,73 @@ def test_train_page_starts_and_stops_a_run(browser, server, runs_root, shots):
     assert text(browser, f"{row} td a") == run and step(browser) == summary["step"] + 3
     assert json.loads((runs_root / run / "summary.json").read_text())["step"] == summary["step"] + 3
     only_local(browser, server)
+
+
+@pytest.fixture(scope="module")
+def audio_server(audio_runs_root):
+    yield from serve(audio_runs_root)
+
+
+def players(driver) -> list[dict]:
+    """src, duration and readiness of every <audio> on the page."""
+    return driver.execute_script("return [...document.querySelectorAll('audio')].map((a) => "
+                                 "({src: a.src, duration: a.duration, ready: a.readyState, id: a.id}));")
+
+
+def test_audio_page_plays_generated_clips_with_their_spectrograms(browser, audio_server, audio_run_names, shots):
+    open_page(browser, audio_server, f"/audio?run={audio_run_names['audio-gan']}")
+    wait_for(browser, lambda d: d.find_element(By.ID, "generate").is_displayed(), "the generate panel")
+    browser.find_element(By.ID, "seeds").clear()
+    browser.find_element(By.ID, "seeds").send_keys("10-15")
+    browser.find_element(By.ID, "labels").send_keys("0-2")
+    browser.find_element(By.ID, "gen").click()
+    wait_for(browser, lambda d: "6 clips of 0.06 s at 16000 Hz" in text(d, "#gen-info"), "six clips")
+    titles = browser.execute_script("return [...document.querySelectorAll('#clips .clip .muted')].map((e) => e.textContent);")
+    assert titles == [f"seed {s}, label {i % 3}" for i, s in enumerate(range(10, 16))]  # labels 0-2, cycled
+    sizes = browser.execute_script("return [...document.querySelectorAll('#clips img.spec')].map((i) => [i.complete, i.naturalWidth, i.naturalHeight]);")
+    assert sizes == [[True, 17, 128]] * 6  # 1024 samples, hop 64: 17 frames of 128 bins
+    # the browser decoded each WAV: 1024 samples at 16 kHz
+    wait_for(browser, lambda d: all(p["ready"] >= 1 for p in players(d)), "the players' metadata")
+    found = players(browser)
+    assert len(found) == 6 and all(p["src"].startswith("data:audio/wav;base64,") for p in found)
+    assert all(abs(p["duration"] - 1024 / 16000) < 1e-3 for p in found)
+    assert browser.find_element(By.ID, "enhance").get_attribute("hidden") is not None
+    browser.save_screenshot(str(shots / "audio-generate.png"))
+    only_local(browser, audio_server)
+
+
+def test_audio_page_enhances_a_noisy_test_clip_and_an_upload(browser, audio_server, audio_run_names, shots, tmp_path):
+    import soundfile
+
+    open_page(browser, audio_server, f"/audio?run={audio_run_names['enhance']}")
+    wait_for(browser, lambda d: d.find_element(By.ID, "enhance").is_displayed(), "the enhance panel")
+    browser.find_element(By.ID, "test").clear()
+    browser.find_element(By.ID, "test").send_keys("9")
+    browser.find_element(By.ID, "go").click()
+    wait_for(browser, lambda d: "SI-SDR" in text(d, "#enh-info"), "the SI-SDR of the test clip")
+    for name in ("noisy", "enhanced", "clean"):
+        assert natural(browser, f"#{name}-spec") == (17, 128)
+    assert re.search(r"SI-SDR: noisy -?\d+\.\d\d dB, enhanced -?\d+\.\d\d dB, improvement ([+-]\d|0)\.?\d* dB",
+                     text(browser, "#enh-info")), text(browser, "#enh-info")
+    assert "label 1" in text(browser, "#result") and "-0.00" not in text(browser, "#enh-info")
+    wait_for(browser, lambda d: len(players(d)) == 3 and all(p["ready"] >= 1 for p in players(d)), "three players")
+    assert all(p["src"].startswith("data:audio/wav;base64,") for p in players(browser))
+    browser.save_screenshot(str(shots / "audio-enhance.png"))
+
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio, only a name that says so")
+    browser.find_element(By.ID, "file").send_keys(str(bad))
+    wait_for(browser, lambda d: "is not an audio file" in error_text(d), "the error for a non-audio upload")
+    assert "\n" not in error_text(browser) and "the upload" in error_text(browser)
+
+    t = np.arange(int(5 * 8000)) / 8000  # 5 s at 8 kHz: two cross-faded windows
+    noisy = 0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * np.random.default_rng(0).standard_normal(len(t))
+    soundfile.write(tmp_path / "noisy.wav", noisy, 8000)
+    browser.find_element(By.ID, "file").send_keys(str(tmp_path / "noisy.wav"))
+    wait_for(browser, lambda d: "No clean reference" in text(d, "#enh-info"), "the enhanced upload")
+    assert error_text(browser) == "" and text(browser, "#enh-info").startswith("5.00 s enhanced.")
+    assert natural(browser, "#noisy-spec") == natural(browser, "#enhanced-spec") == (1024, 128)  # 1251 frames, averaged down
+    wait_for(browser, lambda d: len(players(d)) == 2 and all(p["ready"] >= 1 for p in players(d)), "two players")
+    assert all(abs(p["duration"] - 5) < 1e-3 for p in players(browser))
+    browser.save_screenshot(str(shots / "audio-upload.png"))
+    only_local(browser, audio_server)

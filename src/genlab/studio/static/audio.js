@@ -32,6 +32,9 @@ async function generate() {
   finally { if (!G.replaced("clips", signal)) G.$("#gen").disabled = false; }
 }
 
+// +1.23 / -1.23 / 0.00 (never "-0.00")
+const signed = (x) => { const r = Number(x.toFixed(2)); return (r > 0 ? "+" : "") + (r === 0 ? 0 : r).toFixed(2); };
+
 async function enhance(source) {
   const run = G.$("#run").value;
   G.$("#go").disabled = true; G.$("#cancel").disabled = false; G.$("#enh-info").textContent = "enhancing...";
@@ -45,7 +48,7 @@ async function enhance(source) {
     await Promise.all(cards.map((c) => c[1]));
     let info = out.seconds.toFixed(2) + " s enhanced.";
     if (out.si_sdr) info += " SI-SDR: noisy " + out.si_sdr.noisy.toFixed(2) + " dB, enhanced " + out.si_sdr.enhanced.toFixed(2) +
-      " dB, improvement " + (out.si_sdr.improvement >= 0 ? "+" : "") + out.si_sdr.improvement.toFixed(2) + " dB";
+      " dB, improvement " + signed(out.si_sdr.improvement) + " dB";
     else info += " No clean reference for an upload: no SI-SDR.";
     G.$("#enh-info").textContent = info;
     G.error(null);
