@@ -335,3 +335,52 @@ def test_audio_page_enhances_a_noisy_test_clip_and_an_upload(browser, audio_serv
     assert all(abs(p["duration"] - 5) < 1e-3 for p in players(browser))
     browser.save_screenshot(str(shots / "audio-upload.png"))
     only_local(browser, audio_server)
+
+
+RECORD_A_TONE = """
+// on a click (a user gesture: an AudioContext only runs after one), a 440 Hz tone through MediaRecorder
+// as a microphone's stream would go (no microphone in a test), then what the Record button does once stopped
+document.getElementById("title").addEventListener("click", async () => {
+  try {
+    const ctx = new AudioContext();
+    const tone = new OscillatorNode(ctx, { frequency: 440 }), gain = new GainNode(ctx, { gain: 0.5 });
+    const sink = ctx.createMediaStreamDestination();
+    tone.connect(gain).connect(sink);
+    const recorder = new MediaRecorder(sink.stream), parts = [];
+    recorder.ondataavailable = (e) => parts.push(e.data);
+    const stopped = new Promise((ok) => { recorder.onstop = ok; });
+    tone.start(); recorder.start();
+    await new Promise((ok) => setTimeout(ok, 1500));
+    recorder.stop(); await stopped; tone.stop(); ctx.close();
+    const blob = new Blob(parts, { type: parts[0].type });
+    window.recorded = { type: blob.type, bytes: blob.size };
+    await uploadRecording(blob);
+  } catch (e) { window.recorded = { error: String(e) }; }
+}, { once: true });
+"""
+
+
+def test_a_recording_is_decoded_by_the_browser_and_uploaded_as_wav(browser, audio_server, audio_run_names, shots):
+    import base64
+    import io
+
+    import soundfile
+
+    open_page(browser, audio_server, f"/audio?run={audio_run_names['enhance']}")
+    wait_for(browser, lambda d: d.find_element(By.ID, "enhance").is_displayed(), "the enhance panel")
+    browser.execute_script(RECORD_A_TONE)
+    browser.find_element(By.ID, "title").click()
+    wait_for(browser, lambda d: "No clean reference" in text(d, "#enh-info") or "error" in (d.execute_script("return window.recorded") or {}),
+             "the enhanced recording")
+    recorded = browser.execute_script("return window.recorded")
+    assert "error" not in recorded and recorded["bytes"] > 0, recorded
+    assert recorded["type"].startswith("audio/webm")  # compressed: the page, not the server, decodes it
+    assert error_text(browser) == ""
+    src = browser.find_element(By.ID, "noisy-audio").get_attribute("src")
+    audio, rate = soundfile.read(io.BytesIO(base64.b64decode(src.split(",", 1)[1])), dtype="float32")
+    assert rate == 16000 and 1.2 < len(audio) / rate < 1.8
+    middle = audio[len(audio) // 4: len(audio) // 4 + 8000]  # 0.5 s: 2 Hz bins
+    assert abs(np.argmax(np.abs(np.fft.rfft(middle))) * 2 - 440) <= 2  # the tone that was recorded
+    assert 0.4 < np.abs(middle).max() < 0.6
+    browser.save_screenshot(str(shots / "audio-recording.png"))
+    only_local(browser, audio_server)

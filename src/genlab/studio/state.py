@@ -57,7 +57,7 @@ class Studio:
             return run
 
     def add_upload(self, data: bytes) -> str:
-        """Keep an uploaded image's bytes (already checked to decode); returns its id."""
+        """Keep an upload's bytes (an image or audio, already checked to decode); returns its id."""
         upload_id = uuid.uuid4().hex[:12]
         with self.lock:
             self._uploads[upload_id] = data
@@ -66,10 +66,10 @@ class Studio:
         return upload_id
 
     def upload(self, upload_id: str) -> bytes:
-        """An uploaded image's bytes by id; GenlabError when it is unknown or was dropped."""
+        """An upload's bytes by id; GenlabError when it is unknown or was dropped."""
         image = self._uploads.get(str(upload_id))
         if image is None:
-            raise GenlabError(f"upload '{upload_id}' is unknown or expired; upload the image again")
+            raise GenlabError(f"upload '{upload_id}' is unknown or expired; upload the file again")
         return image
 
     def training(self, run_name: str) -> bool:

@@ -1,5 +1,5 @@
-// Audio: clips of an audio-gan run by seed, or an enhance run's output for a test clip or an upload;
-// each clip a spectrogram image and an <audio> player (WAVs as data: URLs)
+// Audio: clips of an audio-gan run by seed, or an enhance run's output for a test clip, an upload or a
+// recording; each clip a spectrogram image and an <audio> player (WAVs as data: URLs)
 "use strict";
 let upload = null;
 
@@ -61,6 +61,55 @@ async function enhance(source) {
   }
 }
 
+async function uploadAndEnhance(body, type) {
+  try {
+    upload = (await G.api("/api/audio-uploads", { method: "POST", body, headers: { "Content-Type": type } })).id;
+    G.error(null);
+  } catch (err) { upload = null; G.error(err); return; }
+  await enhance({ upload });
+}
+
+// an AudioBuffer as a mono 16-bit PCM WAV at its own rate (the server resamples to 16 kHz)
+function wavBlob(buffer) {
+  const n = buffer.length, channels = buffer.numberOfChannels, mono = new Float32Array(n);
+  for (let c = 0; c < channels; c++) { const d = buffer.getChannelData(c); for (let i = 0; i < n; i++) mono[i] += d[i] / channels; }
+  const view = new DataView(new ArrayBuffer(44 + 2 * n));
+  const text = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
+  text(0, "RIFF"); view.setUint32(4, 36 + 2 * n, true); text(8, "WAVE"); text(12, "fmt ");
+  view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);  // PCM, mono
+  view.setUint32(24, buffer.sampleRate, true); view.setUint32(28, 2 * buffer.sampleRate, true);
+  view.setUint16(32, 2, true); view.setUint16(34, 16, true); text(36, "data"); view.setUint32(40, 2 * n, true);
+  for (let i = 0; i < n; i++) view.setInt16(44 + 2 * i, Math.max(-32768, Math.min(32767, Math.round(mono[i] * 32768))), true);
+  return new Blob([view], { type: "audio/wav" });
+}
+
+// a recording's compressed bytes (WebM/Opus from Chromium's MediaRecorder, which libsndfile cannot read)
+// decoded by the browser itself, then uploaded as WAV
+async function uploadRecording(blob) {
+  const ctx = new AudioContext();
+  try { return await uploadAndEnhance(wavBlob(await ctx.decodeAudioData(await blob.arrayBuffer())), "audio/wav"); }
+  finally { ctx.close(); }
+}
+
+let recorder = null;
+async function toggleRecording() {
+  if (recorder) { recorder.stop(); return; }
+  if (!navigator.mediaDevices || !window.MediaRecorder) { G.error(new Error("this browser cannot record audio here")); return; }
+  let stream;
+  try { stream = await navigator.mediaDevices.getUserMedia({ audio: true }); }
+  catch (e) { G.error(new Error("no microphone to record from (" + e.message + ")")); return; }
+  const parts = [];
+  recorder = new MediaRecorder(stream);
+  recorder.ondataavailable = (e) => parts.push(e.data);
+  recorder.onstop = () => {
+    stream.getTracks().forEach((t) => t.stop());
+    recorder = null; G.$("#record").textContent = "Record";
+    uploadRecording(new Blob(parts, { type: parts.length ? parts[0].type : "" })).catch((e) => G.error(e));
+  };
+  recorder.start();
+  G.$("#record").textContent = "Stop recording";
+}
+
 async function describe(run, r) {
   const isGan = r.family === "audio-gan";
   G.$("#generate").hidden = !isGan; G.$("#enhance").hidden = isGan;
@@ -81,14 +130,11 @@ document.addEventListener("DOMContentLoaded", async () => {
   G.$("#seeds").addEventListener("keydown", (e) => { if (e.key === "Enter") generate(); });
   G.$("#go").addEventListener("click", () => enhance({ test: Number(G.$("#test").value) }));
   G.$("#cancel").addEventListener("click", () => G.cancel("enhance"));
-  G.$("#file").addEventListener("change", async (e) => {
-    const file = e.target.files[0]; if (!file) return;
-    try {
-      upload = (await G.api("/api/audio-uploads", { method: "POST", body: file,
-        headers: { "Content-Type": file.type || "application/octet-stream" } })).id;
-      G.error(null); enhance({ upload });
-    } catch (err) { upload = null; G.error(err); }
+  G.$("#file").addEventListener("change", (e) => {
+    const file = e.target.files[0];
+    if (file) uploadAndEnhance(file, file.type || "application/octet-stream");
   });
+  G.$("#record").addEventListener("click", toggleRecording);
   try {
     await G.runPicker(G.$("#run"), ["audio-gan", "enhance"], async (run, r) => {
       try { await describe(run, r); } catch (e) { G.error(e); }
