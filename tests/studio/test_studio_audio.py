@@ -158,3 +158,23 @@ def test_each_endpoint_refuses_the_other_family(client, audio_run_names):
     r = client.get(f"/api/runs/{audio_run_names['enhance']}/clips")
     assert r.status_code == 400 and "generating clips needs an audio-gan run" in r.json()["error"]
     assert client.get("/api/runs/nope/clips").status_code == 404
+
+
+def test_enhance_clip_is_what_genlab_enhance_writes_and_stops_when_cancelled(audio_run_names, audio_runs_root, tmp_path):
+    from genlab.apps.enhance import enhance_file
+    from genlab.apps.progress import Cancelled
+
+    model = load_run(audio_runs_root / audio_run_names["enhance"]).model
+    noisy = 0.2 * torch.randn(int(10.2 * 16000), generator=torch.Generator().manual_seed(0)).clamp(-1, 1)
+    soundfile.write(tmp_path / "noisy.wav", noisy.numpy(), 16000, subtype="FLOAT")
+    enhance_file(model.enhance, tmp_path / "noisy.wav", tmp_path / "clean.wav")
+    written, _ = soundfile.read(tmp_path / "clean.wav", dtype="float32")
+    np.testing.assert_allclose(enhance_clip(model.enhance, noisy).numpy(), written, atol=1.5 / 32768)
+    calls = []
+
+    def counted(x):
+        calls.append(x.shape[-1])
+        return model.enhance(x)
+    with pytest.raises(Cancelled, match="after 1 of 3"):  # 10.2 s: windows of 4 s every 3.5 s
+        enhance_clip(counted, noisy, cancel=lambda: len(calls) >= 1)
+    assert calls == [4 * 16000]
