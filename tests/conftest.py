@@ -113,6 +113,18 @@ def tiny_wavs(tmp_path):
     return root
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread from the first test that asks until the module ends: tiny convs are slower with 2
+    threads on a busy 2-core machine; the setting is restored after."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def _restore_torch_threads():
     """A test that sets torch's thread count (one thread is faster on two busy cores) must not change the

@@ -206,7 +206,7 @@ def cmd_inpaint(args) -> int:
 
 def cmd_interpolate(args) -> int:
     from genlab.apps.interpolate import interpolate, write_walk
-    from genlab.apps.runs import open_run
+    from genlab.apps.runs import check_run_kind, open_run
     from genlab.io import check_output_file
 
     run = open_run(args.run, args.device, modality=None)
@@ -216,7 +216,7 @@ def cmd_interpolate(args) -> int:
     check_output_file(args.out, "--out")
     if args.gif:
         check_output_file(args.gif, "--gif")
-    run = open_run(args.run, args.device, command="interpolate")
+    check_run_kind(run, args.run, command="interpolate")
     images = interpolate(run.model, args.start, args.end, steps=args.steps, spherical=args.slerp, label=args.label)
     written = write_walk(images, args.out, nrow=args.steps, gif=args.gif)
     _emit(args, {"images": len(images), "written": [str(p) for p in written]},

@@ -32,3 +32,9 @@ def cvae_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def gan_run(tmp_path_factory):
     return _tiny_run(tmp_path_factory, "seed-dcgan-mnist", ["model.net_args={width: 8}"])
+
+
+@pytest.fixture(scope="module")
+def cgan_run(tmp_path_factory):
+    """A class-conditional GAN (conditional BatchNorm, projection D) trained for 2 steps on 4 classes."""
+    return _tiny_run(tmp_path_factory, "cgan-mnist", ["model.net_args={width: 8}"])

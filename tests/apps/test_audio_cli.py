@@ -11,15 +11,7 @@ from PIL import Image
 
 from genlab.cli import main
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 def test_train_then_sample_wavs(tiny_wavs, tmp_path, capsys):

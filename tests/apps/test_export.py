@@ -15,25 +15,11 @@ pytest.importorskip("onnxscript", reason="ONNX export tests need onnxscript: pip
 from genlab.apps import export as export_mod  # noqa: E402
 from genlab.apps.export import check_exportable, export_onnx, onnx_session  # noqa: E402
 from genlab.cli import main  # noqa: E402
-from genlab.config import load_config  # noqa: E402
 from genlab.errors import GenlabError  # noqa: E402
 from genlab.models import SR, SRConfig  # noqa: E402
-from genlab.train.loop import train  # noqa: E402
 from genlab.train.run import load_run  # noqa: E402
 
 TOLERANCE = 1e-4  # float32 kernels of two runtimes: the same graph, other summation orders
-
-
-@pytest.fixture(scope="module")
-def cgan_run(tmp_path_factory):
-    """A class-conditional GAN (conditional BatchNorm, projection D) trained for 2 steps on 4 classes."""
-    tmp = tmp_path_factory.mktemp("cgan")
-    rng = np.random.default_rng(0)
-    np.savez(tmp / "d.npz", x=(rng.random((64, 28, 28)) * 255).astype(np.uint8), y=rng.integers(0, 4, 64))
-    cfg = load_config("cgan-mnist", ["data.name=npz", f"data.path={tmp / 'd.npz'}", "train.batch_size=16",
-                                     "train.steps=2", "train.epochs=null", f"train.out={tmp / 'runs'}",
-                                     "train.tensorboard=false", "train.n_samples=4", "model.net_args={width: 8}"])
-    return train(cfg, progress=False).path
 
 
 def pytorch_images(model, inputs: dict[str, np.ndarray]) -> np.ndarray:

@@ -35,24 +35,17 @@ def runtime():
 
 
 @pytest.fixture(scope="module")
-def cgan_page(runtime, tmp_path_factory):
+def cgan_page(runtime, cgan_run, tmp_path_factory):
     """A class-conditional GAN run (weights made larger so that images vary) exported as a page."""
-    from genlab.config import load_config
-    from genlab.train.loop import train
     from genlab.train.run import load_run
 
-    tmp = tmp_path_factory.mktemp("cgan-page")
-    rng = np.random.default_rng(0)
-    np.savez(tmp / "d.npz", x=(rng.random((64, 28, 28)) * 255).astype(np.uint8), y=rng.integers(0, 4, 64))
-    cfg = load_config("cgan-mnist", ["data.name=npz", f"data.path={tmp / 'd.npz'}", "train.batch_size=16",
-                                     "train.steps=1", "train.epochs=null", f"train.out={tmp / 'runs'}",
-                                     "train.tensorboard=false", "train.n_samples=4", "model.net_args={width: 8}"])
-    run = load_run(train(cfg, progress=False).path)
+    run = load_run(cgan_run)
     with torch.no_grad():
         for p in run.model.parameters():
             p.mul_(4.0 if p.dim() > 1 else 1.0)
-    webexport.export_web(run, tmp / "page")
-    return run, tmp / "page"
+    page = tmp_path_factory.mktemp("cgan-page") / "page"
+    webexport.export_web(run, page)
+    return run, page
 
 
 @pytest.fixture(scope="module")

@@ -20,14 +20,6 @@ VERSE = ("Shall I compare thee to a summer's day?\nThou art more lovely and more
 
 
 @pytest.fixture(scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
 def lm_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lm")
     (tmp / "verse.txt").write_text(VERSE * 12, encoding="utf-8")

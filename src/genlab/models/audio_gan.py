@@ -9,7 +9,6 @@ One training step (Gulrajani et al. 2017, algorithm 1):
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -21,8 +20,9 @@ from genlab.data.spectral import spectrogram_images
 from genlab.errors import ConfigError, unknown
 from genlab.models.ema import ema_beta, update_ema
 from genlab.models.family import Family, init_family
+from genlab.models.gan import build_gan_nets
 from genlab.models.losses import LOSSES, gradient_penalty
-from genlab.models.nets import AUDIO_NETS, NETS
+from genlab.models.nets import AUDIO_NETS
 
 
 @dataclass
@@ -63,16 +63,10 @@ class AudioGAN(Family):
         super().__init__()
         init_family(self, cfg, img_channels=img_channels, img_resolution=img_resolution, num_classes=num_classes)
         self.audio_shape = (img_channels, img_resolution)
-        nets = NETS[cfg.net]
         interface = dict(img_channels=img_channels, img_resolution=img_resolution, num_classes=self.num_classes)
-        try:
-            self.generator = nets["generator"](latent_dim=cfg.latent_dim, **interface, **cfg.net_args)
-            self.discriminator = nets["discriminator"](**interface, **cfg.net_args)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"net '{cfg.net}' cannot be built with {cfg.net_args or 'defaults'} for clips of "
-                              f"{img_resolution} samples: {exc}") from None
+        self.generator, self.discriminator, self.ema = build_gan_nets(
+            cfg, interface, f"clips of {img_resolution} samples")
         self.d_loss, self.g_loss = LOSSES[cfg.loss]
-        self.ema = copy.deepcopy(self.generator).requires_grad_(False) if cfg.ema_half_life_kimg > 0 else None
 
     # -- training -----------------------------------------------------------------------------------
     def trainable(self) -> dict[str, nn.Module]:

@@ -17,11 +17,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genlab.errors import ConfigError, unknown
+from genlab.errors import ConfigError
 from genlab.models.family import EvalMode, Family
 from genlab.models.losses import d_least_squares
 from genlab.models.nets import NETS
-from genlab.models.pix2pix import build_translator
+from genlab.models.pix2pix import build_translator, check_translator_nets
 
 
 @dataclass
@@ -39,10 +39,7 @@ class CycleGANConfig:
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas
 
     def validate(self) -> None:
-        if self.net not in NETS or "translator" not in NETS[self.net]:
-            raise ConfigError(unknown("model.net", self.net, [k for k, v in NETS.items() if "translator" in v]))
-        if self.norm not in ("batch", "instance"):
-            raise ConfigError(f"model.norm must be batch or instance, got '{self.norm}'")
+        check_translator_nets(self)
         if min(self.width, self.depth, self.d_width, self.d_layers) < 1:
             raise ConfigError("model.width, depth, d_width and d_layers must be >= 1")
         if min(self.cycle_weight, self.identity_weight, self.pool_size) < 0:

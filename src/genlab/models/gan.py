@@ -80,6 +80,21 @@ class GANConfig:
                               f"{self.latent_dim} and {self.n_critic}")
 
 
+def build_gan_nets(cfg, interface: dict, what: str) -> tuple[nn.Module, nn.Module, nn.Module | None]:
+    """The generator, the discriminator and the generator's EMA copy (None when cfg has no EMA half-life) of
+    NETS[cfg.net]; a ConfigError naming `what` (the data's shape) when the net cannot be built for it.
+    The EMA is what sample() and evaluation use; it is saved beside the raw weights as ema.*"""
+    nets = NETS[cfg.net]
+    try:
+        generator = nets["generator"](latent_dim=cfg.latent_dim, **interface, **cfg.net_args)
+        discriminator = nets["discriminator"](**interface, **cfg.net_args)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"net '{cfg.net}' cannot be built with {cfg.net_args or 'defaults'} for "
+                          f"{what}: {exc}") from None
+    ema = copy.deepcopy(generator).requires_grad_(False) if cfg.ema_half_life_kimg > 0 else None
+    return generator, discriminator, ema
+
+
 class GAN(Family):
     """Generator + discriminator trained against each other."""
 
@@ -89,18 +104,11 @@ class GAN(Family):
         super().__init__()
         init_family(self, cfg, img_channels=img_channels, img_resolution=img_resolution,
                     num_classes=num_classes)
-        nets = NETS[cfg.net]
         interface = dict(img_channels=img_channels, img_resolution=img_resolution,
                          num_classes=self.num_classes)
-        try:
-            self.generator = nets["generator"](latent_dim=cfg.latent_dim, **interface, **cfg.net_args)
-            self.discriminator = nets["discriminator"](**interface, **cfg.net_args)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"net '{cfg.net}' cannot be built with {cfg.net_args or 'defaults'} for "
-                              f"{img_channels}x{img_resolution}x{img_resolution} images: {exc}") from None
+        self.generator, self.discriminator, self.ema = build_gan_nets(
+            cfg, interface, f"{img_channels}x{img_resolution}x{img_resolution} images")
         self.d_loss, self.g_loss = LOSSES[cfg.loss]
-        # EMA of the generator: what sample() and evaluation use; saved beside the raw weights as ema.*
-        self.ema = copy.deepcopy(self.generator).requires_grad_(False) if cfg.ema_half_life_kimg > 0 else None
         self.epoch = 0.0  # epochs done, set by the loop before each step (set_epoch); drives top-k
 
     def set_epoch(self, epochs_done: float) -> None:

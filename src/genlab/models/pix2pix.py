@@ -23,6 +23,14 @@ from genlab.models.nets import NETS
 GAN_LOSSES = {"vanilla": "nonsaturating", "least-squares": "least-squares"}  # pix2pix name -> losses.LOSSES
 
 
+def check_translator_nets(cfg) -> None:
+    """ConfigError unless cfg.net is a translator of NETS and cfg.norm batch or instance (pix2pix, CycleGAN)."""
+    if cfg.net not in NETS or "translator" not in NETS[cfg.net]:
+        raise ConfigError(unknown("model.net", cfg.net, [k for k, v in NETS.items() if "translator" in v]))
+    if cfg.norm not in ("batch", "instance"):
+        raise ConfigError(f"model.norm must be batch or instance, got '{cfg.norm}'")
+
+
 @dataclass
 class Pix2PixConfig:
     net: str = "unet"                 # translator: unet (pix2pix) or resnet-translator
@@ -38,10 +46,7 @@ class Pix2PixConfig:
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas
 
     def validate(self) -> None:
-        if self.net not in NETS or "translator" not in NETS[self.net]:
-            raise ConfigError(unknown("model.net", self.net, [k for k, v in NETS.items() if "translator" in v]))
-        if self.norm not in ("batch", "instance"):
-            raise ConfigError(f"model.norm must be batch or instance, got '{self.norm}'")
+        check_translator_nets(self)
         if self.gan_loss not in GAN_LOSSES:
             raise ConfigError(unknown("model.gan_loss", self.gan_loss, GAN_LOSSES))
         if min(self.width, self.depth, self.d_width, self.d_layers) < 1:

