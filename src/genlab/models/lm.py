@@ -129,7 +129,7 @@ class LM(Family):
         """Token ids (any iterable of ints) -> text."""
         return "".join(self.vocab[int(i)] for i in ids)
 
-    @torch.no_grad()
+    @torch.inference_mode()  # lighter than no_grad: no version counters on the per-token tensors
     def generate_tokens(self, idx: Tensor, max_new_tokens: int, *, temperature: float = 1.0, top_k: int | None = None,
                         generator: torch.Generator | None = None, use_cache: bool = True) -> Iterator[Tensor]:
         """Yield max_new_tokens next tokens (B,) one at a time after the prompt idx (B, T0), in eval mode.
