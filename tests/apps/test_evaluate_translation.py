@@ -12,13 +12,15 @@ from genlab.config import load_config
 from genlab.data import load_dataset
 from genlab.data.degrade import make_degradation
 from genlab.errors import GenlabError
+from genlab.metrics import FeatureExtractor
 from genlab.metrics import classifier as classifier_module
 from genlab.metrics.translation import (cycle_error, held_out_pairs, label_kept, paired_scores, set_distances,
                                         translate_all)
 from genlab.train.loop import train
 from genlab.train.run import load_run
 
-N = 12  # test images per domain: small, so Inception runs on a few dozen images
+N = 12  # test images per domain
+N_FID = 3  # for the protocols with FID/KID: Inception on a CPU is slow
 
 
 def _tiny(tmp_path_factory, preset, extra):
@@ -49,27 +51,34 @@ def digit_classifier():
     return model, {"in_channels": 1, "resolution": 28, "test_accuracy": accuracy}
 
 
+@pytest.fixture(scope="module")
+def extractor():
+    """One Inception network for the expected numbers of the module (building it takes seconds)."""
+    return FeatureExtractor()
+
+
 def _eval_json(args, capsys) -> dict:
     assert main(["eval", *args, "--json"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
-def test_pairs500_equals_paired_scores_on_the_test_pairs(p2p_run, capsys):
-    results = _eval_json([str(p2p_run), "--metrics", "pairs500", "--n", str(N)], capsys)
+def test_pairs500_equals_paired_scores_on_the_test_pairs(p2p_run, extractor, capsys):
+    results = _eval_json([str(p2p_run), "--metrics", "pairs500", "--n", str(N_FID)], capsys)
     run = load_run(p2p_run)
-    targets = load_dataset("mnist", "test").images[:N]
+    targets = load_dataset("mnist", "test").images[:N_FID]
     inputs = make_degradation("edges")(targets.float() / 127.5 - 1, torch.Generator().manual_seed(0))
-    expected = paired_scores(run.model.translate, inputs, targets)
+    expected = paired_scores(run.model.translate, inputs, targets, extractor=extractor)
     assert results == {f"pairs500_{k}": v for k, v in expected.items()}
-    assert results["pairs500_pairs"] == N and results["pairs500_fid"] > 0
+    assert results["pairs500_pairs"] == N_FID and results["pairs500_fid"] > 0
     summary = json.loads((p2p_run / "summary.json").read_text())
     assert summary["metrics"]["pairs500_psnr_y"] == expected["psnr_y"]
 
 
-def test_cyclegan_protocols_equal_the_library_functions(cycle_run, digit_classifier, monkeypatch,
+def test_cyclegan_protocols_equal_the_library_functions(cycle_run, digit_classifier, extractor, monkeypatch,
                                                         capsys):
     monkeypatch.setattr(classifier_module, "load_classifier", lambda name: digit_classifier)
-    results = _eval_json([str(cycle_run), "--metrics", "label_kept,cycle,translated500", "--n", str(N)], capsys)
+    results = _eval_json([str(cycle_run), "--metrics", "label_kept,cycle", "--n", str(N)], capsys)
+    results.update(_eval_json([str(cycle_run), "--metrics", "translated500", "--n", str(N_FID)], capsys))
     model, clf = load_run(cycle_run).model, digit_classifier[0]
     a_set = load_dataset("mnist", "test")
     b_set = load_dataset("digits", "test", resolution=28, channels=1)
@@ -84,8 +93,10 @@ def test_cyclegan_protocols_equal_the_library_functions(cycle_run, digit_classif
                 "label_kept_images_a": N, "label_kept_images_b": N,
                 "cycle_a2b2a": cycle_error(a2b, b2a, a), "cycle_b2a2b": cycle_error(b2a, a2b, b),
                 "cycle_images_a": N, "cycle_images_b": N}
-    expected.update({f"translated500_b2a_{k}": v for k, v in set_distances(b_as_a, a).items()})
-    expected.update({f"translated500_a2b_{k}": v for k, v in set_distances(a_as_b, b).items()})
+    k = N_FID
+    for direction, translated, target in (("b2a", b_as_a, a), ("a2b", a_as_b, b)):
+        scores = set_distances(translated[:k], target[:k], extractor)
+        expected.update({f"translated500_{direction}_{key}": v for key, v in scores.items()})
     assert results == expected
     assert 0 <= results["label_kept_b2a"] <= 1 and results["cycle_a2b2a"] > 0
     stored = json.loads((cycle_run / "summary.json").read_text())["metrics"]

@@ -158,7 +158,7 @@ def _translation_kind(run: Run, protos) -> str | None:
 
     directions = getattr(run.model, "directions", None)  # translation families say which ways they go
     kind = None if directions is None else TRANSLATION_KINDS[len(directions) > 1]
-    wrong = [p.name for p in protos if p.kind != kind] if kind else [p.name for p in protos if p.kind in TRANSLATION_KINDS]
+    wrong = [p.name for p in protos if (p.kind != kind if kind else p.kind in TRANSLATION_KINDS)]
     if wrong:
         applies = ", ".join(protocols_of_kind(kind or _run_kind(run)))
         verb = "does" if len(wrong) == 1 else "do"

@@ -109,7 +109,10 @@ def held_out_pairs(data, n: int, protocol: str = "pairs500") -> tuple[torch.Tens
     return inputs, targets
 
 
-def held_out_domains(data, n: int, protocol: str = "label_kept") -> dict[str, tuple[torch.Tensor, torch.Tensor | None, str]]:
+Domains = dict[str, tuple[torch.Tensor, torch.Tensor | None, str]]  # "a"|"b": (uint8 images, labels, dataset)
+
+
+def held_out_domains(data, n: int, protocol: str = "label_kept") -> Domains:
     """{"a"|"b": (the first n uint8 test images, their labels or None, dataset name)} of an unpaired run's data."""
     from ..data.unpaired import domain_images
 
@@ -131,7 +134,7 @@ def model_translate(model, direction: str = "a2b", size: tuple[int, int] | None 
     return translate
 
 
-def label_kept_report(model, domains: dict, classifier: torch.nn.Module) -> dict[str, float]:
+def label_kept_report(model, domains: Domains, classifier: torch.nn.Module) -> dict[str, float]:
     """label_kept of both domains untranslated, translated (b2a, a2b) and there and back (a2b2a)."""
     (a, a_labels, _), (b, b_labels, _) = domains["a"], domains["b"]
     a2b, b2a = model_translate(model, "a2b"), model_translate(model, "b2a")
@@ -143,7 +146,7 @@ def label_kept_report(model, domains: dict, classifier: torch.nn.Module) -> dict
             "a2b2a": label_kept(translate_all(b2a, a_as_b), a_labels, classifier)}
 
 
-def cycle_errors(model, domains: dict) -> dict[str, float]:
+def cycle_errors(model, domains: Domains) -> dict[str, float]:
     """cycle_error of a -> b -> a and b -> a -> b on the domains' images."""
     a2b, b2a = model_translate(model, "a2b"), model_translate(model, "b2a")
     return {"a2b2a": cycle_error(a2b, b2a, domains["a"][0]), "b2a2b": cycle_error(b2a, a2b, domains["b"][0])}
