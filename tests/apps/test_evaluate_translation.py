@@ -110,12 +110,14 @@ def test_cyclegan_protocols_equal_the_library_functions(cycle_run, digit_classif
     ("cycle", "pairs500", "pairs500 does not apply to '{run}', a cyclegan run; measure it with label_kept, cycle, "
                           "translated500"),
     ("cycle", "psnr_y", "psnr_y does not apply to '{run}', a cyclegan run"),
+    ("cycle", "cycle --truncation 1.5", "--truncation, --best-of and --langevin-steps sample a GAN; '{run}' is a "
+                                        "cyclegan run"),
     ("gan", "label_kept", "label_kept does not apply to '{run}', a gan run; measure it with fid10k, fid50k_full"),
 ])
 def test_a_protocol_of_the_wrong_kind_is_one_line(run, metrics, message, p2p_run, cycle_run, gan_run, capsys):
     path = {"p2p": p2p_run, "cycle": cycle_run, "gan": gan_run}[run]
     summary = (path / "summary.json").read_text()
-    assert main(["eval", str(path), "--metrics", metrics]) == 2
+    assert main(["eval", str(path), "--metrics", *metrics.split()]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message.format(run=path) in err
     assert (path / "summary.json").read_text() == summary

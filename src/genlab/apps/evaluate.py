@@ -46,7 +46,9 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     Sample-quality protocols (fid10k, kid10k, pr10k, cls10k, ...) sample the model; likelihood and
     reconstruction protocols (elbo, nll5000, recon) run on the first `n` test images (all by default);
     paired protocols (psnr_y, ssim_y, kid_patches) upscale the test images of an SR run: sr-mini, or the
-    HR folder `hr` (with its LR images from the folder `lr`, else their bicubic downscales).
+    HR folder `hr` (with its LR images from the folder `lr`, else their bicubic downscales); translation
+    protocols (pairs500 for pix2pix; label_kept, cycle, translated500 for CycleGAN) run on the first `n` (500)
+    test images.
     """
     from genlab.metrics.protocols import parse_protocols
 
@@ -76,10 +78,14 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         return results
     translation = _translation_kind(run, protos)
     if translation:
+        if (guidance is not None and guidance.active) or truncation is not None:
+            raise GenlabError(f"--truncation, --best-of and --langevin-steps sample a GAN; '{run.path}' is a "
+                              f"{run.config.family} run")
         start = time.perf_counter()
         results = evaluate_translation(run, protos, n=n, device=device, resize=resize, backend=backend)
         if save:
-            store_metrics(run, results, seconds=time.perf_counter() - start, backend=backend)
+            features = any(p.metric in ("pairs", "fid_kid") for p in protos)  # the Inception ones
+            store_metrics(run, results, seconds=time.perf_counter() - start, backend=backend if features else None)
         return results
     _check_kinds(run, paired, quality + likelihood)
     if run.config.family == "enhance":

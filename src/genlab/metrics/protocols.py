@@ -16,6 +16,8 @@ Every protocol `genlab eval` knows is one entry of PROTOCOLS, of one of three ki
              pixels left out (the SR scale); evaluate.evaluate_paired computes the outputs once.
   "text"     language models on their corpus' fixed split: run(ctx) -> results, ctx a text.TextEval
              (the model, the corpus, and generated samples made once for all protocols).
+  "paired_translation", "unpaired_translation"  pix2pix and CycleGAN runs on the test images of their
+             dataset(s): run(model, data, *, n, extractor) -> results, `data` the run's data config (translation.py).
 """
 from __future__ import annotations
 
@@ -84,6 +86,8 @@ def _text(name: str) -> Callable[..., dict]:
         return getattr(text, f"run_{name}")(ctx)
     run.__name__ = name
     return run
+
+
 def _translation(name: str) -> Callable[..., dict]:
     """translation.run_<name>, imported when run (translation.py imports this module)."""
     def run(model, data, *, n: int, extractor=None) -> dict:
