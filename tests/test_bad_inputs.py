@@ -164,6 +164,7 @@ CASES = [
     (["eval", "{gan}", "--metrics", "psnr_y,ssim_y"], "psnr_y, ssim_y compare an image-to-image model's outputs"),
     (["eval", "{gan}", "--metrics", "fid1k", "--hr", "{ws}/adir"], "--hr/--lr are the test images of the paired"),
     (["eval", "--real", "{ws}/d.npz", "--fake", "{ws}/d.npz", "--lr", "{ws}/adir"], "--hr/--lr are the test images"),
+    (["eval", "{gan}", "--metrics", "pairs500"], "pairs500 does not apply to '{gan}', a gan run; measure it with fid10k"),
     # -- upscale, stylize --------------------------------------------------------------------------------
     (["upscale", "{gan}", "{ws}/color.png", "--out", "{ws}/up"], "is a gan run; upscaling needs a super-resolution"),
     (["upscale", "{ws}/missing_run", "{ws}/color.png", "--out", "{ws}/up"], "missing_run' does not exist"),

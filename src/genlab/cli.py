@@ -502,7 +502,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "  genlab eval RUN --metrics fid10k --best-of 2 --langevin-steps 40   # D-guided sampling\n"
                 "  genlab eval RUN --metrics fid10k,pr10k --truncation 1.5             # truncated latents (GANs)\n"
                 "  genlab eval runs/00005-edsr-x2-photos --metrics psnr_y,ssim_y       # SR on sr-mini\n"
-                "  genlab eval SR_RUN --metrics psnr_y,ssim_y,kid_patches --hr Set14/HR # SR on a folder")
+                "  genlab eval SR_RUN --metrics psnr_y,ssim_y,kid_patches --hr Set14/HR # SR on a folder\n"
+                "  genlab eval runs/00002-pix2pix-edges-fashion --metrics pairs500     # pix2pix on test pairs\n"
+                "  genlab eval runs/00000-cyclegan-mnist-digits --metrics label_kept,cycle,translated500")
     e.add_argument("run", nargs="?", metavar="RUN_OR_CHECKPOINT")
     e.add_argument("--metrics", default="fid10k", help="comma-separated protocols (default fid10k); see docs/metrics.md")
     e.add_argument("--real", help="real images: mnist:test, fashion-mnist:train, a folder or an .npz")
@@ -514,7 +516,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--backend", default="torch", choices=["torch", "onnxruntime"],
                    help="what runs the Inception net: torch (default) or ONNX Runtime (CPU only; "
                         "pip install 'genlab[onnx]'; its reference statistics are cached separately)")
-    e.add_argument("--n", type=_int_in(1), help="likelihood protocols: use the first N test images (default all)")
+    e.add_argument("--n", type=_int_in(1), help="likelihood protocols: use the first N test images (default all); "
+                   "translation protocols (pairs500, label_kept, cycle, translated500): N instead of 500")
     e.add_argument("--batch-size", type=_int_in(1), default=100, dest="batch_size",
                    help="images generated or read per batch (the Inception net runs 8 at a time on a CPU, 64 on a GPU)")
     e.add_argument("--seed", type=_int_in(0, MAX_SEED), default=0, help="seed of the generated samples")

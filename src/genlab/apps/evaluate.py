@@ -46,7 +46,9 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
     Sample-quality protocols (fid10k, kid10k, pr10k, cls10k, ...) sample the model; likelihood and
     reconstruction protocols (elbo, nll5000, recon) run on the first `n` test images (all by default);
     paired protocols (psnr_y, ssim_y, kid_patches) upscale the test images of an SR run: sr-mini, or the
-    HR folder `hr` (with its LR images from the folder `lr`, else their bicubic downscales).
+    HR folder `hr` (with its LR images from the folder `lr`, else their bicubic downscales); translation
+    protocols (pairs500 for pix2pix; label_kept, cycle, translated500 for CycleGAN) run on the first `n` (500)
+    test images.
     """
     from genlab.metrics.protocols import parse_protocols
 
@@ -73,6 +75,17 @@ def evaluate_run(path: str | os.PathLike, metrics: str | list[str], *, batch_siz
         results = evaluate_text(run, [p.name for p in protos], n=n, seed=seed)
         if save:
             store_metrics(run, results, seconds=time.perf_counter() - start, seed=seed)
+        return results
+    translation = _translation_kind(run, protos)
+    if translation:
+        if (guidance is not None and guidance.active) or truncation is not None:
+            raise GenlabError(f"--truncation, --best-of and --langevin-steps sample a GAN; '{run.path}' is a "
+                              f"{run.config.family} run")
+        start = time.perf_counter()
+        results = evaluate_translation(run, protos, n=n, device=device, resize=resize, backend=backend)
+        if save:
+            features = any(p.metric in ("pairs", "fid_kid") for p in protos)  # the Inception ones
+            store_metrics(run, results, seconds=time.perf_counter() - start, backend=backend if features else None)
         return results
     _check_kinds(run, paired, quality + likelihood)
     if run.config.family == "enhance":
@@ -139,6 +152,48 @@ def _text_kinds(run: Run, protos) -> bool:
         raise GenlabError(f"{', '.join(text)} measure language models; '{run.path}' is a {run.config.family} run "
                           "of images")
     return bool(text)
+
+
+TRANSLATION_KINDS = ("paired_translation", "unpaired_translation")
+
+
+def _translation_kind(run: Run, protos) -> str | None:
+    """A translation run's protocol kind (pix2pix: paired, CycleGAN: unpaired), or None for other runs;
+    GenlabError naming the protocols, the run's family and the protocols that apply when they do not fit."""
+    from genlab.metrics.protocols import protocols_of_kind
+
+    directions = getattr(run.model, "directions", None)  # translation families say which ways they go
+    kind = None if directions is None else TRANSLATION_KINDS[len(directions) > 1]
+    wrong = [p.name for p in protos if (p.kind != kind if kind else p.kind in TRANSLATION_KINDS)]
+    if wrong:
+        applies = ", ".join(protocols_of_kind(kind or _run_kind(run)))
+        verb = "does" if len(wrong) == 1 else "do"
+        raise GenlabError(f"{', '.join(wrong)} {verb} not apply to '{run.path}', a {run.config.family} run; "
+                          f"measure it with {applies}")
+    return kind
+
+
+def _run_kind(run: Run) -> str:
+    """The protocol kind that measures a run that does not translate (for error messages)."""
+    if run.model.modality == "text":
+        return "text"
+    if run.model.sample_rate:
+        return "audio"
+    return "paired" if hasattr(run.model, "upscale") else "samples"
+
+
+def evaluate_translation(run: Run, protos, *, n: int | None = None, device: str | torch.device = "cpu",
+                         resize: str = "legacy_tensorflow", backend: str = "torch") -> dict:
+    """A pix2pix or CycleGAN run's translation protocols (pairs500; label_kept, cycle, translated500) on the
+    first `n` test images (each protocol's count by default): results keyed "<protocol>_<key>"."""
+    from genlab.metrics import FeatureExtractor
+
+    extractor = FeatureExtractor(resize, device=device, backend=backend)
+    results: dict = {}
+    for p in protos:
+        out = p.run(run.model, run.config.data, n=n or p.num_real, extractor=extractor)
+        results.update({f"{p.name}_{k}": v for k, v in out.items()})
+    return results
 
 
 def _check_kinds(run: Run, paired: list[str], others: list[str]) -> None:

@@ -16,6 +16,8 @@ Every protocol `genlab eval` knows is one entry of PROTOCOLS, of one of three ki
              pixels left out (the SR scale); evaluate.evaluate_paired computes the outputs once.
   "text"     language models on their corpus' fixed split: run(ctx) -> results, ctx a text.TextEval
              (the model, the corpus, and generated samples made once for all protocols).
+  "paired_translation", "unpaired_translation"  pix2pix and CycleGAN runs on the test images of their
+             dataset(s): run(model, data, *, n, extractor) -> results, `data` the run's data config (translation.py).
 """
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ from .fid import FeatureStats
 log = logging.getLogger(__name__)
 
 
-KINDS = ("samples", "real", "paired", "text", "audio")  # audio: run(model, *, n, seed, batch_size) -> results (audio generators)
+KINDS = ("samples", "real", "paired", "text", "audio",  # audio: run(model, *, n, seed, batch_size) -> results (audio generators)
+         "paired_translation", "unpaired_translation")  # pix2pix, CycleGAN: translation.run_* (metrics/translation.py)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,17 @@ def _text(name: str) -> Callable[..., dict]:
         return getattr(text, f"run_{name}")(ctx)
     run.__name__ = name
     return run
+
+
+def _translation(name: str) -> Callable[..., dict]:
+    """translation.run_<name>, imported when run (translation.py imports this module)."""
+    def run(model, data, *, n: int, extractor=None) -> dict:
+        from . import translation
+        return getattr(translation, f"run_{name}")(model, data, n=n, extractor=extractor)
+    run.__name__ = name
+    return run
+
+
 def _digits(model, *, n: int, seed: int = 0, batch_size: int = 100) -> dict:
     from .audio_classifier import digit_metrics
     return digit_metrics(model, n, seed=seed, batch_size=batch_size)
@@ -138,6 +152,21 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in [
              "conditional: histogram, digits covered, KL to the training digits, accuracy on the requested digits, "
              "and fd, a Frechet distance in the classifier's 128-d embedding vs the 640 test clips (NOT FAD)",
              "audio", _digits),
+    Protocol("pairs500", "pairs", 0, 500, "test",
+             "pix2pix: the first 500 test images as targets, their inputs made by the run's data.degradation; mean "
+             "PSNR/SSIM on Y (as psnr_y, ssim_y), FID and KID of the outputs to the targets (biased upwards at 500)",
+             "paired_translation", _translation("pairs")),
+    Protocol("label_kept", "label_kept", 0, 500, "test",
+             "CycleGAN digit <-> digit runs: the fraction of the first 500 test images of each domain, translated, "
+             "that genlab's MNIST classifier labels as their source digit (b2a, a2b, a2b2a; untranslated beside)",
+             "unpaired_translation", _translation("label_kept")),
+    Protocol("cycle", "cycle", 0, 500, "test",
+             "CycleGAN: mean |F(G(a)) - a| and |G(F(b)) - b| in [0, 1] intensity units, first 500 test images of "
+             "each domain", "unpaired_translation", _translation("cycle")),
+    Protocol("translated500", "fid_kid", 0, 500, "test",
+             "CycleGAN: FID and KID of the translations of the first 500 test images of each domain to the other "
+             "domain's first 500 test images (biased upwards at 500)", "unpaired_translation",
+             _translation("translated")),
 ]}
 
 
