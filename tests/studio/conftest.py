@@ -104,3 +104,47 @@ def audio_run_names(audio_runs_root):
     """{"audio-gan": "00000-wavegan-digits", "enhance": "00001-enhance-digits"}."""
     return {fam: next(p.name for p in sorted(audio_runs_root.iterdir()) if key in p.name)
             for fam, key in (("audio-gan", "wavegan"), ("enhance", "enhance"))}
+
+
+@pytest.fixture(scope="session")
+def image_apps_root(tmp_path_factory):
+    """A runs folder with four tiny image-to-image runs trained for 2 steps (random VGG19 for the style
+    losses, so nothing is downloaded): fast-style (johnson), adain, pix2pix (Canny edges -> 28 px gray)
+    and CycleGAN (gray digits <-> flat squares). Also holds style.png, the johnson run's style image."""
+    import torch
+
+    from genlab.config import load_config
+    from genlab.train.loop import train
+
+    root = tmp_path_factory.mktemp("studio-image-apps")
+    rng = np.random.default_rng(0)
+    np.savez(root / "rgb.npz", x=rng.integers(0, 256, (16, 24, 24, 3), dtype=np.uint8))
+    np.savez(root / "gray.npz", x=rng.integers(0, 256, (64, 28, 28), dtype=np.uint8), y=rng.integers(0, 4, 64))
+    np.savez(root / "b.npz", x=np.full((32, 28, 28), 200, np.uint8))
+    stripes = np.zeros((40, 48, 3), np.uint8)
+    stripes[:, ::4, 0], stripes[::6, :, 2] = 255, 200
+    Image.fromarray(stripes).save(root / "style.png")
+    runs = root / "runs"
+    common = COMMON + [f"train.out={runs}", "train.steps=2", "train.n_samples=2"]
+    style = ["data.name=npz", f"data.path={root / 'rgb.npz'}", "data.patch_size=16", "train.batch_size=4",
+             "model.width=4", "model.depth=1", "model.vgg_weights=random", "model.style_size=32"]
+    gray = ["data.name=npz", f"data.path={root / 'gray.npz'}", "model.width=4", "model.d_width=4"]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        train(load_config("fast-style-starry-night", common + style + [f"model.style={root / 'style.png'}"]), progress=False)
+        train(load_config("adain-photos", common + style + [f"model.styles=[{root / 'style.png'}]"]), progress=False)
+        train(load_config("pix2pix-edges-fashion", common + gray + ["model.depth=3"]), progress=False)
+        train(load_config("cyclegan-mnist-digits", common + gray + ["model.depth=1", f"data.domain_b=npz:{root / 'b.npz'}"]),
+              progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    return runs
+
+
+@pytest.fixture(scope="session")
+def image_app_names(image_apps_root):
+    """{"johnson": "00000-fast-style-starry-night", "adain": ..., "pix2pix": ..., "cyclegan": ...}."""
+    return {key: next(p.name for p in sorted(image_apps_root.iterdir()) if part in p.name)
+            for key, part in (("johnson", "fast-style"), ("adain", "adain"), ("pix2pix", "pix2pix"),
+                              ("cyclegan", "cyclegan"))}

@@ -384,3 +384,66 @@ def test_a_recording_is_decoded_by_the_browser_and_uploaded_as_wav(browser, audi
     assert 0.4 < np.abs(middle).max() < 0.6
     browser.save_screenshot(str(shots / "audio-recording.png"))
     only_local(browser, audio_server)
+
+
+@pytest.fixture(scope="module")
+def image_server(image_apps_root):
+    yield from serve(image_apps_root)
+
+
+def shown(driver, css: str) -> np.ndarray:
+    """The pixels of the data: URL image at `css`, decoded here."""
+    import base64
+    import io
+
+    src = driver.find_element(By.CSS_SELECTOR, css).get_attribute("src")
+    assert src.startswith("data:image/png;base64,"), src[:40]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))))
+
+
+def test_stylize_page_applies_an_adain_run_with_the_chosen_strength(browser, image_server, image_apps_root,
+                                                                   image_app_names, shots, tmp_path):
+    import torch
+
+    from genlab.apps.fast_stylize import stylize_with_run
+    from genlab.data.images import read_image
+    from genlab.train.run import load_run
+
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(7).integers(0, 255, (30, 44, 3), dtype=np.uint8)).save(photo)
+    name = image_app_names["adain"]
+    open_page(browser, image_server, f"/stylize?run={name}")
+    wait_for(browser, lambda d: d.find_element(By.ID, "adain").is_displayed(), "the AdaIN controls")
+    browser.find_element(By.ID, "style-file").send_keys(str(image_apps_root.parent / "style.png"))
+    browser.execute_script("const a = document.getElementById('alpha'); a.value = '0.4'; a.dispatchEvent(new Event('input'));")
+    assert text(browser, "#alpha-value") == "0.40" and "uploaded: style.png" in text(browser, "#style")
+    browser.find_element(By.ID, "file").send_keys(str(photo))
+    wait_for(browser, lambda d: natural(d, "#after") == (44, 30) and "adain" in text(d, "#info"), "the stylized photo")
+    want = stylize_with_run(load_run(image_apps_root / name), read_image(photo, "RGB"),
+                            read_image(image_apps_root.parent / "style.png", "RGB"), alpha=0.4).image
+    np.testing.assert_array_equal(shown(browser, "#after"), want.permute(1, 2, 0).numpy())
+    np.testing.assert_array_equal(shown(browser, "#before"), np.asarray(Image.open(photo)))
+    assert not torch.equal(want, torch.zeros_like(want))
+    browser.save_screenshot(str(shots / "stylize.png"))
+    only_local(browser, image_server)
+
+
+def test_translate_page_runs_a_cyclegan_backwards(browser, image_server, image_apps_root, image_app_names, shots, tmp_path):
+    from genlab.apps.translate import translate_image
+    from genlab.data.images import read_image
+    from genlab.train.run import load_run
+
+    digit = tmp_path / "digit.png"
+    Image.fromarray(np.random.default_rng(8).integers(0, 255, (28, 28), dtype=np.uint8)).save(digit)
+    name = image_app_names["cyclegan"]
+    open_page(browser, image_server, f"/translate?run={name}")
+    wait_for(browser, lambda d: "cyclegan run" in text(d, "#about"), "the run's description")
+    assert browser.find_element(By.ID, "derive").get_attribute("disabled") is not None  # unpaired: nothing to derive
+    Select(browser.find_element(By.ID, "direction")).select_by_value("b2a")
+    browser.find_element(By.ID, "file").send_keys(str(digit))
+    wait_for(browser, lambda d: "b2a: 28x28 px" in text(d, "#info"), "the translation")
+    want, _ = translate_image(load_run(image_apps_root / name), read_image(digit, "L"), "b2a")
+    np.testing.assert_array_equal(shown(browser, "#output"), want[0].numpy())
+    np.testing.assert_array_equal(shown(browser, "#input"), np.asarray(Image.open(digit)))
+    browser.save_screenshot(str(shots / "translate.png"))
+    only_local(browser, image_server)

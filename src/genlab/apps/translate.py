@@ -69,14 +69,19 @@ def translate_image(run, image: torch.Tensor, direction: str = "a2b", *, derive_
     return to_uint8(model.translate(x, direction))[0].cpu(), to_uint8(x)[0].cpu()
 
 
+def check_input_size(run, width: int, height: int, derive_input: bool = False, name: str = "the image") -> None:
+    """DataError unless a width x height image can go through the run whole (large enough, not too large)."""
+    least = run.model.min_input_size * (_input_scale(run) if derive_input else 1)
+    if min(width, height) < least:
+        raise DataError(f"{name} is {width}x{height}; translating needs at least {least}x{least} pixels")
+    if max(width, height) * (1 if derive_input else _input_scale(run)) > MAX_SIDE:
+        raise DataError(f"{name} is {width}x{height}; translate runs whole images and takes at most "
+                        f"{MAX_SIDE} pixels a side: resize it first")
+
+
 def _check_input(model, path: Path, derive_input: bool, run) -> None:
     width, height = open_image(path).size
-    least = model.min_input_size * (_input_scale(run) if derive_input else 1)
-    if min(width, height) < least:
-        raise DataError(f"image '{path}' is {width}x{height}; translating needs at least {least}x{least} pixels")
-    if max(width, height) * (1 if derive_input else _input_scale(run)) > MAX_SIDE:
-        raise DataError(f"image '{path}' is {width}x{height}; translate runs whole images and takes at most "
-                        f"{MAX_SIDE} pixels a side: resize it first")
+    check_input_size(run, width, height, derive_input, f"image '{path}'")
 
 
 def translate_paths(run, inputs: list[str | os.PathLike], out_dir: str | os.PathLike, *, direction: str = "a2b",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from genlab.studio.pages import audio, explore, restore, run, runs, sample, train, upscale
+from genlab.studio.pages import audio, explore, restore, run, runs, sample, stylize, train, translate, upscale
 
 
 @dataclass
@@ -21,4 +21,5 @@ class Page:
     nav: bool = True
 
 
-PAGES = [runs.page, run.page, sample.page, explore.page, restore.page, upscale.page, audio.page, train.page]
+PAGES = [runs.page, run.page, sample.page, explore.page, restore.page, upscale.page, stylize.page, translate.page,
+         audio.page, train.page]
