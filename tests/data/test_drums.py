@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 import soundfile
 
+from genlab.config import load_config
 from genlab.data import cache, drums
 from genlab.data.audio_sets import load_audio_dataset
 from genlab.data.drumkits import (CLASSES, CLIP_SAMPLES, FADE_SAMPLES, PRE_ROLL, build_drums, instrument_class,
                                   licence_markdown, onset_index)
+from genlab.data.sources import build_source
 from genlab.errors import ChecksumError, DataError
 from genlab.io import sha256_file
 
@@ -170,6 +172,10 @@ def test_fetch_extracts_only_kit_files_checks_and_caches(kits, tmp_path, genlab_
     assert [k["license"] for k in drums.drum_kits()] == ["unknown", "GPL"]
     monkeypatch.setattr(drums, "apt_download", None)  # cached now: nothing is downloaded again
     assert drums.drums_files() == files
+    # the wavegan-drums preset reads it: whole 16,384-sample clips, labels beside them
+    source = build_source(load_config("wavegan-drums").data, batch_size=2, seed=0)
+    assert source.interface == {"img_channels": 1, "img_resolution": CLIP_SAMPLES, "num_classes": 6}
+    assert source.next()["audio"].shape == (2, 1, CLIP_SAMPLES)
 
 
 @needs_dpkg
