@@ -122,6 +122,13 @@ def test_drums_folder_dataset_keeps_onsets_when_cut(kits):
     assert len(ds) == 6 and ds.length == 4096 and ds.class_names == list(CLASSES) and ds.split == "all"
     x = ds.audio()[:, 0]
     assert ((x.abs() >= 0.1 * x.abs().amax(1, keepdim=True)).float().argmax(1) <= PRE_ROLL).all()  # cut at the end
+    loose = kits.parent / "loose"  # files right in the folder form a kit named after it; classes from paths
+    (loose / "kick").mkdir(parents=True)
+    shutil.copy(kits / "Other" / "crash.flac", loose / "ride_01.flac")
+    shutil.copy(kits / "Tiny" / "k.wav", loose / "kick" / "01.wav")
+    splits, table = build_drums(loose)
+    assert [k["name"] for k in table] == ["kick", "loose"] and list(splits["train"]["instrument"]) == ["01", "ride_01"]
+    assert [CLASSES[y] for y in splits["train"]["y"]] == ["kick", "cymbal"]
     with pytest.raises(DataError, match="drums-folder' has no test split"):
         load_audio_dataset("drums-folder", "test", path=str(kits))
     with pytest.raises(DataError, match="needs a path"):

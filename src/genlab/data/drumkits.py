@@ -13,8 +13,8 @@ kept):
      fade-out when the sound rings on past the cut, or zero-padded at the end;
   5. peak-normalised to 0.9 (the file's own peak is kept beside it as `peak`).
 
-Instrument classes come from names (the drumkit.xml instrument that plays the file, else the file's path
-in its kit), by the first rule of `CLASS_RULES` that matches, in that order: hat (hi-hat, hh), cymbal
+Instrument classes come from names (the drumkit.xml instrument that plays the file; when that matches no
+rule, the file's path under the root folder, kit folder included), by the first rule of `CLASS_RULES` that matches, in that order: hat (hi-hat, hh), cymbal
 (crash, ride, china, splash, cymbal, a cymbal maker's name), kick (kick, bass drum, bd), snare (snare,
 rim shots and side sticks), tom (tom, floor); everything else is `other` (claps, cowbells, hand drums,
 electronic effects and unnamed samples).
@@ -138,7 +138,8 @@ def build_drums(root: str | Path, test_kits: tuple[str, ...] = (), licences: dic
     per_split: dict[str, list] = {"train": [], "test": []}
     table, silent, failed = [], [], []
     for kit_id, (kit, files) in enumerate(kit_files(root).items()):
-        xml = root / kit / "drumkit.xml"
+        kit_dir = files[0].parent if files[0].parent == root else root / kit
+        xml = kit_dir / "drumkit.xml"
         meta, instruments = read_drumkit_xml(xml) if xml.is_file() else ({}, {})
         split = "test" if kit in test_kits else "train"
         classes: Counter = Counter()
@@ -153,9 +154,9 @@ def build_drums(root: str | Path, test_kits: tuple[str, ...] = (), licences: dic
             if converted is None:
                 silent.append(f.name)
                 continue
-            stem = str(f.relative_to(root / kit).with_suffix("")) if f.parent != root else f.stem
+            stem = str(f.relative_to(kit_dir).with_suffix(""))
             instrument = instruments.get(f.name, stem)
-            label = instrument_class(instrument, stem)
+            label = instrument_class(instrument, str(f.relative_to(root).with_suffix("")))
             classes[CLASSES[label]] += 1
             per_split[split].append((converted[0], label, kit_id, instrument, f"{kit}/{f.name}", converted[1]))
         licence_xml = meta.get("license", "")
