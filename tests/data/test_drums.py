@@ -186,6 +186,15 @@ def test_fetch_extracts_only_kit_files_checks_and_caches(kits, tmp_path, genlab_
 
 
 @needs_dpkg
+def test_a_damaged_package_is_a_one_line_error(tmp_path):
+    junk = tmp_path / "hydrogen-drumkits_0.test_all.deb"
+    junk.write_bytes(b"!<arch>\nnot really a package")
+    with pytest.raises(DataError, match="hydrogen-drumkits_0.test_all.deb") as err:
+        drums.extract_drumkits(junk, tmp_path / "out")
+    assert "\n" not in str(err.value) and not (tmp_path / "out").exists()
+
+
+@needs_dpkg
 def test_checksum_mismatch_deletes_the_package_and_says_so(kits, tmp_path, genlab_home, monkeypatch):
     deb = fake_deb(kits, tmp_path)
     monkeypatch.setattr(drums, "apt_download", lambda package, version, dest, hint="": shutil.copy(deb, dest))

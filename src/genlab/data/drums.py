@@ -67,7 +67,7 @@ def extract_drumkits(deb: str | Path, dest: str | Path) -> int:
     dest = Path(dest)
     proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
-    count = 0
+    count, complete = 0, False
     try:
         with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
             for info in tar:
@@ -82,10 +82,14 @@ def extract_drumkits(deb: str | Path, dest: str | Path) -> int:
                     with open(part, "wb") as out:
                         shutil.copyfileobj(src, out)
                 count += 1
+        proc.stdout.read()  # the archive's end padding, so that dpkg-deb finishes its writes
+        complete = True
     except tarfile.TarError as exc:
         raise DataError(f"cannot read the data archive of '{Path(deb).name}': {exc}") from None
     finally:
-        err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
+        if not complete:
+            proc.kill()  # it may be blocked writing what is no longer read
+        err = proc.stderr.read().decode(errors="replace").strip()
         proc.wait()
     if proc.returncode != 0:
         raise DataError(f"dpkg-deb could not read '{Path(deb).name}': {err.splitlines()[-1] if err else 'no output'}")
