@@ -218,3 +218,12 @@ def test_missing_apt_get_or_failed_download_names_the_package(genlab_home, monke
     with pytest.raises(DataError, match=r"`apt-get download hydrogen-drumkits=2017.09.19~dfsg-1` failed \(exit 100\): "
                                         "E: Version '2017.09.19~dfsg-1' for 'hydrogen-drumkits' was not found"):
         drums.ensure_drums_cache()
+
+
+def test_cli_data_info_of_a_drums_folder(kits, capsys):
+    from genlab.cli import main
+
+    assert main(["data", "info", f"drums-folder:{kits}"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("drums-folder:all: 6 clips of 16384 samples (1.024 s at 16000 Hz), 6 classes")
+    assert out[2] == "  classes: kick 1, snare 1, hat 1, tom 1, cymbal 1, other 1"
