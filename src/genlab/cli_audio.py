@@ -26,28 +26,46 @@ def sample_audio(args, run, seeds: list[int], labels: list[int] | None) -> int:
     return 0
 
 
+def _fetch_audio(args, name: str) -> int:
+    from genlab.data import digits, drums
+    from genlab.data.drumkits import licence_markdown
+
+    if name not in CACHED_SETS:
+        raise GenlabError(f"dataset '{name}' is read from your own files; nothing to fetch (use {name}:DIR)")
+    if name == "spoken-digits":
+        files, cache = digits.digits_files(), digits.digits_dir()
+    else:
+        files, cache = drums.drums_files(), drums.drums_dir()
+    info = {"name": name, "cache": str(cache), "files": files}
+    text = f"{name}: cached in {info['cache']}\n" + "\n".join(f"  {p}  sha256 {d}" for p, d in files.items())
+    if name == "drums":
+        info["kits"] = drums.drum_kits()
+        text += "\n" + licence_markdown(info["kits"])
+    _emit(args, info, text)
+    return 0
+
+
+CACHED_SETS = ("spoken-digits", "drums")  # built once into the cache; the folder sets are read each time
+DRUM_SETS = ("drums", "drums-folder")
+
+
 def data_audio(args) -> int:
-    """`genlab data fetch|info spoken-digits` and `genlab data info audio-folder:DIR`."""
-    from genlab.data import digits
+    """`genlab data fetch|info spoken-digits|drums` and `genlab data info audio-folder:DIR|drums-folder:DIR`."""
     from genlab.data.audio_sets import load_audio_dataset
 
     name, _, path = args.name.partition(":")
-    if name == "spoken-digits" and path and path not in ("train", "test"):
-        raise GenlabError(f"spoken-digits has splits train and test, not '{path}'")
+    if name in CACHED_SETS and path and path not in ("train", "test"):
+        raise GenlabError(f"{name} has splits train and test, not '{path}'")
     if args.action == "fetch":
-        if name != "spoken-digits":
-            raise GenlabError("dataset 'audio-folder' is read from your own files; nothing to fetch (use audio-folder:DIR)")
-        files = digits.digits_files()
-        info = {"name": name, "cache": str(digits.digits_dir()), "files": files}
-        _emit(args, info, f"{name}: cached in {info['cache']}\n" + "\n".join(f"  {p}  sha256 {d}" for p, d in files.items()))
-        return 0
-    splits = ([path] if path else ["train", "test"]) if name == "spoken-digits" else ["train"]
+        return _fetch_audio(args, name)
+    splits = ([path] if path else ["train", "test"]) if name in CACHED_SETS else ["train"]
     described = {}
     for split in splits:
-        ds = load_audio_dataset(name, split, path=(path or None) if name == "audio-folder" else None)
+        ds = load_audio_dataset(name, split, path=None if name in CACHED_SETS else (path or None))
         described[ds.split] = ds.describe()
     lines = [f"{name}:{s}: {d['count']} clips of {d['samples']} samples ({d['seconds']} s at {d['sample_rate']} Hz), "
              f"{d['num_classes']} classes, rms {d['rms']}, peak {d['peak']}\n  source: {d['source']}"
+             + (f"\n  classes: {', '.join(f'{c} {n}' for c, n in d['label_counts'].items())}" if name in DRUM_SETS else "")
              for s, d in described.items()]
     _emit(args, {"name": name, "splits": described}, "\n".join(lines))
     return 0

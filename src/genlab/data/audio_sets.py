@@ -2,6 +2,8 @@
 
     ds = load_audio_dataset("spoken-digits", "train")            # built by espeak-ng once, then cached
     ds = load_audio_dataset("audio-folder", path="clips/", length=16384)
+    ds = load_audio_dataset("drums", "test")                     # hydrogen-drumkits one-shots, cached
+    ds = load_audio_dataset("drums-folder", path="my_kits/")      # your one-shots, made the same way
 
 Batches are {"audio": float (B, 1, T) in [-1, 1], "labels": int64 (B,)} (labels when the set has them).
 Towards the families an audio source reports channels 1 and `resolution` = the clip length in samples,
@@ -16,19 +18,24 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genlab.data import digits
+from genlab.data import digits, drums
 from genlab.data.audio import SAMPLE_RATE, fit_length, list_audio, read_audio, to_int16
+from genlab.data.drumkits import CLASSES, build_drums
 from genlab.data.folder import labels_from_subfolders
 from genlab.data.sources import Batch, BatchOrder, Source
 from genlab.errors import DataError, GenlabError, unknown
 
 log = logging.getLogger(__name__)
 
-AUDIO_DATASETS = ("spoken-digits", "audio-folder")
+AUDIO_DATASETS = ("spoken-digits", "audio-folder", "drums", "drums-folder")
+ONSET_ALIGNED = ("drums", "drums-folder")  # clips start at the hit: cut or padded at the end, not centred
 DESCRIPTIONS = {
     "spoken-digits": "3,840 one-second clips of 'zero'..'nine' at 16 kHz by espeak-ng (192 voices; train 3,200 / "
                      "test 640 by unseen voices), synthesized at fetch time (apt-get install espeak-ng)",
     "audio-folder": "your WAV/FLAC/OGG/AIFF files: resampled to 16 kHz mono, cut or padded; labels from subfolders",
+    "drums": "752 real drum one-shots from Debian's hydrogen-drumkits (14 kits; train 679 / test 73 by unseen "
+             "kits), onset-aligned 16,384-sample clips at 16 kHz, classes kick/snare/hat/tom/cymbal/other",
+    "drums-folder": "your drum one-shots (a folder per kit): onset-aligned like drums; classes from file names",
 }
 FOLDER_LENGTH = SAMPLE_RATE  # default clip length of a folder: 1 s
 
@@ -77,9 +84,11 @@ class AudioDataset:
                 "source": self.source}
 
 
-def _fit_all(clips: np.ndarray, length: int | None) -> np.ndarray:
+def _fit_all(clips: np.ndarray, length: int | None, centred: bool = True) -> np.ndarray:
     if length is None or length == clips.shape[1]:
         return clips
+    if not centred:
+        return np.stack([fit_length(c, length) for c in clips]) if len(clips) else clips[:, :length]
     if length > clips.shape[1]:  # pad both ends equally: the utterance stays centred
         extra = length - clips.shape[1]
         return np.pad(clips, ((0, 0), (extra // 2, extra - extra // 2)))
@@ -113,9 +122,19 @@ def load_audio_folder(path: str, length: int = FOLDER_LENGTH, strict: bool = Fal
     return x, labels, names
 
 
+def _drums_folder(path: str | None, split: str, strict: bool) -> tuple[np.ndarray, np.ndarray, list[str], str]:
+    if split == "test":
+        raise DataError("dataset 'drums-folder' has no test split: it is one set of clips; use split 'train'")
+    if path is None:
+        raise DataError("dataset 'drums-folder' needs a path: drums-folder:DIR (or data.path)")
+    splits, _ = build_drums(path, strict=strict)
+    return splits["train"]["x"], splits["train"]["y"], list(CLASSES), str(Path(path))
+
+
 def load_audio_dataset(name: str, split: str = "train", *, path: str | None = None, length: int | None = None,
                        strict: bool = False) -> AudioDataset:
-    """Load an audio set into memory; `length` cuts or pads its clips (centred) to that many samples."""
+    """Load an audio set into memory; `length` cuts or pads its clips to that many samples (centred; the
+    onset-aligned drum sets at the end, so a clip still starts at its hit)."""
     if name not in AUDIO_DATASETS:
         raise DataError(unknown("audio dataset", name, AUDIO_DATASETS))
     if length is not None and length < 1:
@@ -127,6 +146,16 @@ def load_audio_dataset(name: str, split: str = "train", *, path: str | None = No
         clips = np.concatenate([p[0] for p in parts])
         labels = np.concatenate([p[1] for p in parts])
         class_names, source = [str(d) for d in range(10)], ", ".join(p[2] for p in parts)
+    elif name == "drums":
+        if split not in ("train", "test", "all"):
+            raise DataError(unknown("split", split, ("train", "test", "all")))
+        parts = [drums.load_drums(s) for s in (("train", "test") if split == "all" else (split,))]
+        clips = np.concatenate([p[0] for p in parts])
+        labels = np.concatenate([p[1] for p in parts])
+        class_names, source = list(CLASSES), ", ".join(p[2] for p in parts)
+    elif name == "drums-folder":
+        clips, labels, class_names, source = _drums_folder(path, split, strict)
+        split = "all"
     else:
         if split == "test":
             raise DataError("dataset 'audio-folder' has no test split: it is one set of clips; use split 'train'")
@@ -134,7 +163,7 @@ def load_audio_dataset(name: str, split: str = "train", *, path: str | None = No
             raise DataError("dataset 'audio-folder' needs a path: audio-folder:DIR (or data.path)")
         clips, labels, class_names = load_audio_folder(path, length or FOLDER_LENGTH, strict)
         split, source = "all", str(Path(path))
-    clips = _fit_all(clips, length)
+    clips = _fit_all(clips, length, centred=name not in ONSET_ALIGNED)
     return AudioDataset(torch.from_numpy(np.ascontiguousarray(clips)),
                         torch.from_numpy(labels) if labels is not None else None, name, split,
                         SAMPLE_RATE, class_names, source)
