@@ -306,6 +306,7 @@ CASES = [
     (["train", "--preset", "vae-mel-digits", "--set", "model.griffin_lim_iters=-1"], "model.griffin_lim_iters must be >= 0"),
     (["interpolate", "{audio}", "--from", "{ws}/wavs/a/0.wav", "--to", "1"], "has no encoder to map a clip"),
     (["interpolate", "{audio}", "--from", "0", "--to", "1", "--gif", "{ws}/w.gif"], "--gif is for image runs"),
+    (["traverse", "{audio}", "--dims", "0"], "is an audio (audio-gan) run; genlab traverse works on image runs"),
     (["interpolate", "{audio}", "--from", "0", "--to", "1", "--out", "{ws}/afile.txt"], "--out '{ws}/afile.txt' is a file"),
     (["presets", "--bogus"], "unrecognized arguments: --bogus"),
     (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
