@@ -78,3 +78,10 @@ def test_interpolate_between_two_clips_writes_wavs_and_a_spectrogram_strip(tiny_
     y, _ = soundfile.read(tmp_path / "w2" / "step01.wav")
     z, _ = soundfile.read(out / "step04.wav")
     np.testing.assert_allclose(y, z, atol=2 / 32768)
+    # a file that is not audio is a one-line error, and the folder already written is left alone
+    (tmp_path / "notes.txt").write_text("not audio")
+    capsys.readouterr()
+    assert main(["interpolate", str(run.path), "--from", str(tmp_path / "notes.txt"), "--to", "1",
+                 "--out", str(out)]) == 2
+    assert "notes.txt' is not an audio file" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == names
