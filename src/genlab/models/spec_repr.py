@@ -60,7 +60,8 @@ class LogSpectrum(nn.Module):
     @torch.no_grad()
     def fit(self, clip_batches: Iterable[Tensor]) -> None:
         """Measure the per-bin mean and std of the log magnitudes over all frames of all clips."""
-        total, total_sq, count = torch.zeros(self.bins, dtype=torch.float64), torch.zeros(self.bins, dtype=torch.float64), 0
+        total = torch.zeros(self.bins, dtype=torch.float64)
+        total_sq, count = torch.zeros_like(total), 0
         for clips in clip_batches:
             logmag = self.log_magnitude(clips.to(self.mean.device)).double().cpu()  # (B, bins, frames)
             total += logmag.sum((0, 2))
