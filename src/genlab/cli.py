@@ -213,6 +213,10 @@ def cmd_interpolate(args) -> int:
     if run.model.modality == "text":  # a text VAE: lines of text between two texts, to stdout
         from genlab.cli_text import interpolate_text_report
         return interpolate_text_report(args, run)
+    if run.model.sample_rate:  # an audio run: WAV files and a spectrogram strip in --out DIR
+        from genlab.cli_audio import interpolate_audio_report
+        return interpolate_audio_report(args, run)
+    args.out = args.out or "interpolate.png"
     check_output_file(args.out, "--out")
     if args.gif:
         check_output_file(args.gif, "--gif")
@@ -457,14 +461,16 @@ def build_parser() -> argparse.ArgumentParser:
                  "  genlab interpolate runs/00000-seed-dcgan-mnist --from 0 --to 1 --steps 10 --slerp --out strip.png\n"
                  "  genlab interpolate runs/00002-vae-conv-mnist --from a.png --to b.png --gif walk.gif\n"
                  "  genlab interpolate RUN --from npz:digits.npz --to 7 --steps 8\n"
-                 '  genlab interpolate runs/00004-textvae-shakespeare-char --from "I love thee" --to "Get thee gone"')
+                 '  genlab interpolate runs/00004-textvae-shakespeare-char --from "I love thee" --to "Get thee gone"\n'
+                 "  genlab interpolate runs/00005-vae-mel-digits --from one.wav --to seven.wav --steps 8 --out walk/")
     it.add_argument("run", metavar="RUN_OR_CHECKPOINT")
     it.add_argument("--from", dest="start", required=True, help="a seed, or an image file / data spec (its first image)")
     it.add_argument("--to", dest="end", required=True, help="a seed, or an image file / data spec")
     it.add_argument("--steps", type=_int_in(2, 10_000), default=10)
     it.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
     it.add_argument("--label", type=_int_in(0), help="class label for a conditional model")
-    it.add_argument("--out", default="interpolate.png")
+    it.add_argument("--out", help="PNG strip (default interpolate.png); audio runs: a folder for the WAVs and "
+                    "spectrograms.png (default interpolate/)")
     it.add_argument("--gif", metavar="FILE", help="also write an animated GIF")
     it.add_argument("--device", default="cpu")
     it.add_argument("--json", action="store_true")

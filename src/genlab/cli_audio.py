@@ -49,6 +49,22 @@ CACHED_SETS = ("spoken-digits", "drums")  # built once into the cache; the folde
 DRUM_SETS = ("drums", "drums-folder")
 
 
+def interpolate_audio_report(args, run) -> int:
+    """`genlab interpolate` on an audio run: step WAVs, the walk in one WAV and a spectrogram strip in --out DIR."""
+    from genlab.apps.audio_walk import interpolate_clips, write_audio_walk
+    from genlab.io import check_output_dir
+
+    if args.gif:
+        raise GenlabError("--gif is for image runs; an audio run writes WAV files and spectrograms.png into --out DIR")
+    out = check_output_dir(args.out or "interpolate", "--out")
+    clips = interpolate_clips(run.model, args.start, args.end, steps=args.steps, spherical=args.slerp, label=args.label)
+    written = write_audio_walk(clips, out, run.model.sample_rate)
+    _emit(args, {"clips": len(clips), "out": str(out), "walk": str(written[-2]), "spectrograms": str(written[-1])},
+          f"interpolated {args.start} -> {args.end} in {args.steps} steps ({'slerp' if args.slerp else 'linear'}): "
+          f"{len(clips)} clips in {out}/, the walk in {written[-2]}, spectrograms: {written[-1]}")
+    return 0
+
+
 def data_audio(args) -> int:
     """`genlab data fetch|info spoken-digits|drums` and `genlab data info audio-folder:DIR|drums-folder:DIR`."""
     from genlab.data.audio_sets import load_audio_dataset

@@ -38,6 +38,9 @@ def check_run_kind(run: Run, path: str | os.PathLike, modality: str | None = "im
                               "run; use `genlab generate` for text")
         raise GenlabError(f"run '{run.path}' is a {run.config.family} run of images; this command needs a "
                           "language-model run (family lm, e.g. --preset gpt-shakespeare-char)")
+    if command not in (None, "sample", "interpolate") and run.model.sample_rate:
+        raise GenlabError(f"run '{path}' is an audio ({run.config.family}) run; genlab {command} works on image runs "
+                          "(audio runs: sample, interpolate, eval)")
     if command and not hasattr(run.model, "sample"):
         raise GenlabError(f"run '{path}' is a {run.config.family} run; genlab {command} needs a GAN, VAE or "
                           "autoencoder run")

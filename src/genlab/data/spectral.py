@@ -68,3 +68,36 @@ def spectrogram_images(audio: Tensor, n_fft: int = 256, hop: int | None = None) 
     db = power_db(audio, n_fft, hop)[:, 1:]  # drop DC so the height is a power of two
     img = (db.clamp(DB_FLOOR, DB_CEIL) - DB_FLOOR) / (DB_CEIL - DB_FLOOR) * 2 - 1
     return img.flip(1)[:, None]
+
+
+def mel_centres(n_mels: int, sample_rate: int, fmin: float = 0.0, fmax: float | None = None) -> Tensor:
+    """The centre frequencies in Hz (n_mels,) of `mel_filterbank`'s filters, increasing."""
+    fmax = fmax or sample_rate / 2
+    mels = torch.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2, dtype=torch.float64)
+    return (700.0 * (10 ** (mels / 2595.0) - 1.0))[1:-1]
+
+
+def mel_to_linear(mel: Tensor, filterbank: Tensor) -> Tensor:
+    """Mel magnitudes (B, n_mels, frames) -> linear magnitudes (B, bins, frames) by the filterbank's
+    pseudo-inverse, negative values clamped to 0 (the least-squares answer projected onto magnitudes)."""
+    pinv = torch.linalg.pinv(filterbank.double()).to(mel.dtype)
+    return (pinv @ mel).clamp_min(0)
+
+
+def griffin_lim(magnitude: Tensor, n_fft: int, hop: int, iterations: int = 16, length: int | None = None) -> Tensor:
+    """Audio (B, T) whose STFT magnitude approaches `magnitude` (B, n_fft // 2 + 1, frames), Griffin & Lim
+    1984: start from zero phase, then `iterations` times keep the phase of the re-analysed signal and impose
+    the magnitude. Deterministic (no random initial phase), as Donahue et al. 2019's SpecGAN code."""
+    spec = magnitude.to(torch.complex64 if magnitude.dtype != torch.float64 else torch.complex128)
+    audio = istft(spec, n_fft, hop, length)
+    for _ in range(iterations):
+        rebuilt = stft(audio, n_fft, hop)
+        phase = rebuilt / rebuilt.abs().clamp_min(1e-8)
+        audio = istft(magnitude * phase, n_fft, hop, length)
+    return audio
+
+
+def spectral_convergence(audio: Tensor, magnitude: Tensor, n_fft: int, hop: int) -> Tensor:
+    """|| |STFT(audio)| - magnitude ||_F / || magnitude ||_F per clip (B,): 0 when the magnitudes agree."""
+    diff = stft(audio, n_fft, hop).abs() - magnitude
+    return diff.flatten(1).norm(dim=1) / magnitude.flatten(1).norm(dim=1).clamp_min(1e-12)

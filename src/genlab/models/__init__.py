@@ -4,6 +4,7 @@ from genlab.models.audio_gan import AudioGAN, AudioGANConfig
 from genlab.models.enhance import Enhance, EnhanceConfig
 from genlab.models.gan import GAN, GANConfig
 from genlab.models.lm import LM, LMConfig
+from genlab.models.mel_vae import MelVAE, MelVAEConfig
 from genlab.models.text_vae import TextVAE, TextVAEConfig
 from genlab.models.cyclegan import CycleGAN, CycleGANConfig
 from genlab.models.pix2pix import Pix2Pix, Pix2PixConfig
@@ -18,7 +19,8 @@ FAMILIES = {
     "sr": SR,    # super-resolution: inputs -> targets at model.scale
     "lm": LM,    # language model on characters (text corpora): model.net gpt | char-lstm
     "textvae": TextVAE,  # text VAE (Bowman et al. 2016) on character windows
-    "audio-gan": AudioGAN,  # waveform GAN (WaveGAN, WGAN-GP) on audio batches
+    "audio-gan": AudioGAN,  # audio GAN (WaveGAN on waveforms, SpecGAN on spectrograms; WGAN-GP) on audio batches
+    "mel-vae": MelVAE,  # VAE on normalized log-mel spectrograms of audio batches; Griffin-Lim back to clips
     "enhance": Enhance,  # speech enhancement: noisy -> clean clips (a spectral-mask U-Net)
     "style": Style,  # style transfer by a trained net: johnson (one style) or adain (any style)
     "pix2pix": Pix2Pix,    # paired translation: inputs -> targets (Isola et al. 2017)
@@ -26,5 +28,5 @@ FAMILIES = {
 }
 
 __all__ = ["FAMILIES", "GAN", "GANConfig", "AE", "AEConfig", "VAE", "VAEConfig", "SR", "SRConfig", "LM", "LMConfig",
-           "TextVAE", "TextVAEConfig", "AudioGAN", "AudioGANConfig", "Enhance", "EnhanceConfig", "Style", "StyleConfig",
+           "TextVAE", "TextVAEConfig", "AudioGAN", "AudioGANConfig", "MelVAE", "MelVAEConfig", "Enhance", "EnhanceConfig", "Style", "StyleConfig",
            "Pix2Pix", "Pix2PixConfig", "CycleGAN", "CycleGANConfig"]

@@ -74,6 +74,11 @@ class Family(nn.Module):
         """Audio families: the clips (N, T) in [-1, 1] behind the sample grid (written as a WAV); None for images."""
         return None
 
+    def fit_data(self, source) -> None:
+        """Called by the loop once before training with the run's batch source: a family whose inputs are
+        normalized by training-set statistics (spectrogram models) measures them here, into buffers that
+        checkpoints carry (a resumed run loads them back)."""
+
     def set_epoch(self, epoch: float) -> None:
         """Called by the loop before each step with the epochs done so far (schedules in epochs)."""
 

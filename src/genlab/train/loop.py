@@ -144,6 +144,7 @@ class Trainer:
         self.shape = self.source.shape
         torch.manual_seed(t.seed)
         self.model = build_model(config, **self.source.interface).to(self.device)
+        self.model.fit_data(self.source)  # training-set statistics some families normalize by (resume reloads them)
         broadcast_module(self.model, self.dist)  # identical initial weights on every rank
         if self.dist.enabled:  # each rank draws its own noise and dropout masks
             torch.manual_seed(t.seed + 1_000_003 * self.dist.rank)

@@ -24,6 +24,7 @@ from genlab.models.nets.char_lstm import CharLSTM
 from genlab.models.nets.gpt import GPT
 from genlab.models.nets.text_vae import TextVAENet
 from genlab.models.nets.wavegan import WaveGANDiscriminator, WaveGANGenerator
+from genlab.models.nets.specgan import SpecGANDiscriminator, SpecGANGenerator
 from genlab.models.nets.transformer import TransformerNet
 from genlab.models.nets.adain import AdaINDecoder
 from genlab.models.nets.unet import UNetGenerator
@@ -47,6 +48,7 @@ NETS: dict[str, dict[str, type]] = {
     "text-vae": {"textvae": TextVAENet},  # Bowman et al. 2016; built by the textvae family
     # audio: (B, 1, T) waveforms, T = img_resolution samples; the audio-gan family's nets
     "wavegan": {"generator": WaveGANGenerator, "discriminator": WaveGANDiscriminator},  # Donahue et al. 2019
+    "specgan": {"generator": SpecGANGenerator, "discriminator": SpecGANDiscriminator},  # same paper, spectrograms
     "mask-unet": {"enhancer": MaskUNet},  # speech enhancement: (B, 1, T) noisy -> clean, a spectral mask
     "spectral-subtraction": {"enhancer": SpectralSubtraction},  # classical baseline (Boll 1979), no parameters
     "wiener": {"enhancer": WienerFilter},  # classical baseline: Wiener gain, no parameters
@@ -57,4 +59,4 @@ NETS: dict[str, dict[str, type]] = {
     "unet": {"translator": UNetGenerator, "discriminator": PatchGAN},  # pix2pix, Isola et al. 2017
     "resnet-translator": {"translator": ResNetTranslator, "discriminator": PatchGAN},  # CycleGAN, Zhu et al. 2017
 }
-AUDIO_NETS = ("wavegan",)  # nets over waveforms (B, 1, T): the audio-gan family's, not the image GAN's
+AUDIO_NETS = ("wavegan", "specgan")  # the audio-gan family's nets (waveforms; spectrograms of clips), not the image GAN's
