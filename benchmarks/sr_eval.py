@@ -3,7 +3,7 @@ scale, through the same paired protocols as `genlab eval`. Gains are over PIL's 
 a = -0.5: the papers' baseline); torch's bicubic (a = -0.75, what the SR nets start from) and an unsharp
 mask over it are listed too. Run:
 
-    python benchmarks/sr_eval.py runs/00005-edsr-x2-photos [more runs ...] [--kid]
+    python benchmarks/sr_eval.py runs/00005-edsr-x2-photos [more runs ...] [--kid] [--self-ensemble]
     python benchmarks/sr_eval.py --baselines 2 3 4
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ def measure(name: str, upscale, scale: int, protocols: str) -> dict:
     return {"model": name, "scale": scale, **results, "seconds": time.perf_counter() - start}
 
 
-def of_model(model):
-    return lambda image: upscale_image(model, image)
+def of_model(model, ensemble: bool = False):
+    return lambda image: upscale_image(model, image, ensemble=ensemble)
 
 
 def baselines(scale: int, protocols: str) -> list[dict]:
@@ -47,6 +47,8 @@ def main() -> None:
     parser.add_argument("runs", nargs="*")
     parser.add_argument("--baselines", nargs="*", type=int, default=[], help="also these scales' baselines alone")
     parser.add_argument("--kid", action="store_true", help="also kid_patches (Inception on ~840 patches per model)")
+    parser.add_argument("--self-ensemble", action="store_true",
+                        help="also each run with the 8-way geometric self-ensemble (EDSR+), as a second row")
     args = parser.parse_args()
     protocols = "psnr_y,ssim_y" + (",kid_patches" if args.kid else "")
     print(f"{'model':36s} scale PSNR-Y  SSIM-Y  vs bicubic{' KIDx1e3' if args.kid else ''}  seconds")
@@ -63,6 +65,8 @@ def main() -> None:
             done[scale] = rows[0]["psnr_y"]
             print("\n".join(row(r, done[scale]) for r in rows))
         print(row(measure(path, of_model(run.model), scale, protocols), done[scale]))
+        if args.self_ensemble:
+            print(row(measure(path + " +ensemble", of_model(run.model, True), scale, protocols), done[scale]))
 
 
 if __name__ == "__main__":

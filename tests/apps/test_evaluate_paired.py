@@ -122,3 +122,18 @@ def test_the_python_api_upscales_tensors_and_images(sr_run, gan_run):
     assert genlab.upscale_image(run.model, image).shape == (3, 40, 60)
     with pytest.raises(GenlabError, match="is a gan run; upscale needs a super-resolution"):
         genlab.load_run(gan_run).upscale(x)
+
+
+def test_cli_upscale_with_self_ensemble_writes_the_ensembled_image(sr_run, tmp_path, capsys):
+    from genlab.data.images import read_image
+
+    rng = np.random.default_rng(9)
+    Image.fromarray(rng.integers(0, 256, (19, 26, 3), dtype=np.uint8)).save(tmp_path / "p.png")
+    assert main(["upscale", str(sr_run), str(tmp_path / "p.png"), "--out", str(tmp_path / "up"), "--self-ensemble",
+                 "--quiet"]) == 0
+    written = read_image(tmp_path / "up" / "p_x2.png")
+    model = load_run(sr_run).model
+    image = read_image(tmp_path / "p.png")
+    assert torch.equal(written, upscale_image(model, image, ensemble=True))
+    assert not torch.equal(written, upscale_image(model, image))
+    assert f"wrote {tmp_path / 'up' / 'p_x2.png'}" in capsys.readouterr().out

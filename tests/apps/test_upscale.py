@@ -58,6 +58,24 @@ def test_untiled_equals_the_models_upscale():
     assert torch.equal(upscale_image(m, img, tile=256, overlap=0), expected)
 
 
+def test_self_ensemble_is_the_mean_over_the_eight_flips_and_turns():
+    m, img = model(), image(h=21, w=30)
+    x = img.float().unsqueeze(0) / 127.5 - 1
+    outs = []
+    for turns in range(4):
+        for flip in (False, True):
+            t = torch.rot90(x, turns, (2, 3))
+            y = m.upscale(t.flip(3) if flip else t)
+            outs.append(torch.rot90(y.flip(3) if flip else y, -turns, (2, 3)))
+    expected = to_uint8(torch.stack(outs).mean(0))[0]
+    got = upscale_image(m, img, tile=256, overlap=0, ensemble=True)
+    assert got.shape == (3, 42, 60) and diff(got, expected).max() <= 1
+    assert diff(got, upscale_image(m, img, tile=256, overlap=0)).float().mean() > 1  # not the plain output
+    tiled = upscale_image(m, img, tile=20, overlap=8, ensemble=True)
+    assert diff(tiled, got).max() <= 1  # tiles still seamless
+    assert upscale_image(m, image(c=1, h=21, w=30), ensemble=True).shape == (1, 42, 60)  # gray through RGB
+
+
 def test_progress_is_called_once_per_tile():
     calls = []
     upscale_image(model(), image(h=37, w=50), tile=20, overlap=4, progress=calls.append)

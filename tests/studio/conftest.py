@@ -77,7 +77,8 @@ def tiny_tones(root):
 @pytest.fixture(scope="session")
 def audio_runs_root(tmp_path_factory):
     """A runs folder with two tiny audio runs trained for 2 steps on synthesized tones: a digit-conditional
-    wavegan-digits (3 classes, 1024-sample clips) and an enhance-digits (mask U-Net of width 2)."""
+    wavegan-digits (3 classes, 1024-sample clips), an enhance-digits (mask U-Net of width 2) and a tiny log-mel
+    VAE (vae-mel-digits, 32 mel bands)."""
     pytest.importorskip("soundfile", reason="audio needs soundfile and soxr (pip install 'genlab[audio]')")
     import torch
 
@@ -94,6 +95,9 @@ def audio_runs_root(tmp_path_factory):
     try:
         train(load_config("wavegan-digits", common + ["model.net_args={width: 4}", "model.n_critic=2"]), progress=False)
         train(load_config("enhance-digits", common + ["model.net_args={width: 2}"]), progress=False)
+        train(load_config("vae-mel-digits", common + ["train.epochs=null", "model.n_mels=32", "model.n_fft=128",
+                                                      "model.hop=32", "model.latent_dim=4", "model.griffin_lim_iters=4",
+                                                      "model.net_args={width: 4, hidden: 16}"]), progress=False)
     finally:
         torch.set_num_threads(threads)
     return runs
@@ -101,7 +105,7 @@ def audio_runs_root(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def audio_run_names(audio_runs_root):
-    """{"audio-gan": "00000-wavegan-digits", "enhance": "00001-enhance-digits"}."""
+    """{"audio-gan": "00000-wavegan-digits", "enhance": "00001-enhance-digits", "mel-vae": "00002-vae-mel-digits"}."""
     return {fam: next(p.name for p in sorted(audio_runs_root.iterdir()) if key in p.name)
             for fam, key in (("audio-gan", "wavegan"), ("enhance", "enhance"))}
 

@@ -55,7 +55,7 @@ def test_every_page_is_served_with_the_token_and_a_policy_that_allows_this_origi
 
     assert client.get("/", follow_redirects=False).headers["location"] == "/runs"
     names = [p["name"] for p in client.get("/api/pages").json()["pages"]]
-    assert names == ["runs", "run", "sample", "explore", "restore", "upscale", "audio", "train"] and len(PAGES) == len(names)
+    assert names == ["runs", "run", "sample", "explore", "restore", "upscale", "stylize", "translate", "audio", "train"] and len(PAGES) == len(names)
     for name in names:
         r = client.get(f"/{name}")
         assert r.status_code == 200 and f'content="{client.token}"' in r.text

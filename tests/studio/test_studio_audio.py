@@ -52,7 +52,7 @@ def flac_bytes(audio: np.ndarray, rate: int) -> bytes:
 
 def test_the_page_is_listed_for_audio_runs_and_plays_data_urls(client):
     page = next(p for p in client.get("/api/pages").json()["pages"] if p["name"] == "audio")
-    assert page["families"] == ["audio-gan", "enhance"] and page["nav"]
+    assert page["families"] == ["audio-gan", "mel-vae", "enhance"] and page["nav"]
     r = client.get("/audio")
     assert r.status_code == 200 and "media-src 'self' data:" in r.headers["content-security-policy"]
 
@@ -156,7 +156,7 @@ def test_each_endpoint_refuses_the_other_family(client, audio_run_names):
     r = post(client, f"/api/runs/{audio_run_names['audio-gan']}/enhance", json={"source": {"test": 0}})
     assert r.status_code == 400 and "enhancing needs an enhance run" in r.json()["error"]
     r = client.get(f"/api/runs/{audio_run_names['enhance']}/clips")
-    assert r.status_code == 400 and "generating clips needs an audio-gan run" in r.json()["error"]
+    assert r.status_code == 400 and "generating clips needs an audio-gan or mel-vae run" in r.json()["error"]
     assert client.get("/api/runs/nope/clips").status_code == 404
 
 
@@ -178,3 +178,16 @@ def test_enhance_clip_is_what_genlab_enhance_writes_and_stops_when_cancelled(aud
     with pytest.raises(Cancelled, match="after 1 of 3"):  # 10.2 s: windows of 4 s every 3.5 s
         enhance_clip(counted, noisy, cancel=lambda: len(calls) >= 1)
     assert calls == [4 * 16000]
+
+
+def test_a_mel_vae_run_makes_the_same_clips_as_its_sample(client, audio_run_names, audio_runs_root):
+    name = audio_run_names["mel-vae"]
+    r = client.get(f"/api/runs/{name}/clips", params={"seeds": "0-2"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert [(c["seed"], c["label"]) for c in out["clips"]] == [(0, None), (1, None), (2, None)]
+    expected = sample_seeds(load_run(audio_runs_root / name).model, [0, 1, 2])
+    for clip, want in zip(out["clips"], expected):
+        audio, rate = wav_of(clip["wav"])
+        assert rate == 16000 and audio.shape == (1024,)
+        np.testing.assert_allclose(audio, want[0].numpy(), atol=1.5 / 32768)  # 16-bit WAV

@@ -48,6 +48,21 @@ def _colour_fn(model, channels: int) -> Callable[[torch.Tensor], torch.Tensor]:
     raise DataError(f"an image with {channels} channels cannot go through a {mc}-channel model")
 
 
+def self_ensemble(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
+    """fn averaged over the 8 flips and 90-degree turns of its input, each output turned back (the
+    geometric self-ensemble of Lim et al. 2017, "EDSR+"): 8x the work for a few tenths of a dB."""
+    def ensembled(x: torch.Tensor) -> torch.Tensor:
+        total = None
+        for turns in range(4):
+            for flip in (False, True):
+                t = torch.rot90(x, turns, (2, 3))
+                y = fn(t.flip(3) if flip else t)
+                y = torch.rot90(y.flip(3) if flip else y, -turns, (2, 3))
+                total = y if total is None else total + y
+        return total / 8
+    return ensembled
+
+
 def tile_count(height: int, width: int, *, tile: int, overlap: int) -> int:
     """How many tiles upscale_image cuts an image of this size into."""
     core = tile - 2 * overlap
@@ -85,11 +100,13 @@ def check_size(model, height: int, width: int, name: str = "the image") -> None:
 
 @torch.no_grad()
 def upscale_image(model, image: torch.Tensor, *, tile: int = 128, overlap: int = 16,
-                  progress: Callable[[int], None] | None = None, cancel: Cancel | None = None) -> torch.Tensor:
+                  progress: Callable[[int], None] | None = None, cancel: Cancel | None = None,
+                  ensemble: bool = False) -> torch.Tensor:
     """uint8 (C, H, W), C in 1, 3, 4 -> uint8 (C, H*s, W*s) through `model.upscale` on overlapping tiles.
 
     progress: called with 1 after each tile (e.g. a tqdm bar's update); cancel() -> True stops the work
-    before the next tile with apps.progress.Cancelled."""
+    before the next tile with apps.progress.Cancelled; ensemble: average each tile over its 8 flips and
+    turns (self_ensemble), 8x slower."""
     if image.dtype != torch.uint8 or image.ndim != 3 or image.shape[0] not in (1, 3, 4):
         raise DataError(f"an image to upscale must be uint8 (C, H, W) with C 1, 3 or 4, got {image.dtype} "
                         f"{tuple(image.shape)}")
@@ -109,7 +126,8 @@ def upscale_image(model, image: torch.Tensor, *, tile: int = 128, overlap: int =
             raise Cancelled(f"upscaling cancelled after {done} of {total} tiles")
     x = image.to(_device(model)).float().unsqueeze(0) / 127.5 - 1  # (1, C, H, W) in [-1, 1]
     colour = x[:, :3] if c == 4 else x
-    out = _tiled(_colour_fn(model, colour.shape[1]), colour, scale, tile, overlap, step)[0]
+    fn = _colour_fn(model, colour.shape[1])
+    out = _tiled(self_ensemble(fn) if ensemble else fn, colour, scale, tile, overlap, step)[0]
     if c == 4:
         alpha = F.interpolate(x[:, 3:], scale_factor=scale, mode="bicubic", align_corners=False)
         out = torch.cat([out, to_uint8(alpha)[0]])
@@ -136,7 +154,7 @@ def image_files(inputs: list[str | os.PathLike]) -> list[Path]:
 
 
 def upscale_paths(run, inputs: list[str | os.PathLike], out_dir: str | os.PathLike, *, scale: int | None = None,
-                  tile: int = 128, overlap: int = 16, progress: bool = True) -> list[Path]:
+                  tile: int = 128, overlap: int = 16, progress: bool = True, ensemble: bool = False) -> list[Path]:
     """Upscale image files (or folders of them) with a run's model; write `<stem>_x<s>.png` into out_dir.
 
     Every input is checked (readable, large enough, one output name each) before anything is written,
@@ -161,7 +179,8 @@ def upscale_paths(run, inputs: list[str | os.PathLike], out_dir: str | os.PathLi
     out_dir.mkdir(parents=True, exist_ok=True)
     with tqdm(total=total, desc="upscale tiles", unit="tile", disable=not progress, leave=False) as bar:
         for f, target in zip(files, targets):
-            out = upscale_image(model, read_image(f), tile=tile, overlap=overlap, progress=bar.update)
+            out = upscale_image(model, read_image(f), tile=tile, overlap=overlap, progress=bar.update,
+                                ensemble=ensemble)
             save_image_uint8(out, target)
             log.info("wrote %s", target)
     return targets

@@ -26,9 +26,13 @@ def clip_view(audio: torch.Tensor, sample_rate: int) -> dict:
     return {"wav": wav, "spectrogram": data_url(spectrogram_image(audio))}
 
 
-def _check_family(run, family: str, what: str) -> None:
-    if run.config.family != family:
-        raise GenlabError(f"{what} needs an {family} run; '{run.path.name}' is a {run.config.family} run")
+GENERATORS = ("audio-gan", "mel-vae")  # runs whose sample() makes clips
+
+
+def _check_family(run, families: tuple[str, ...], what: str) -> None:
+    if run.config.family not in families:
+        raise GenlabError(f"{what} needs an {' or '.join(families)} run; '{run.path.name}' is a "
+                          f"{run.config.family} run")
 
 
 def page(studio):
@@ -47,7 +51,7 @@ def page(studio):
 
         def go(cancel):
             run = studio.run(request.path_params["run"])
-            _check_family(run, "audio-gan", "generating clips")
+            _check_family(run, GENERATORS, "generating clips")
             with studio.lock:
                 audio = sample_seeds(run.model, seeds, labels, batch_size=16, cancel=cancel)
             asked = labels or (list(range(run.model.num_classes)) if run.model.num_classes else None)
@@ -76,7 +80,7 @@ def page(studio):
 
         def go(cancel):
             run = studio.run(request.path_params["run"])
-            _check_family(run, "enhance", "enhancing")
+            _check_family(run, ("enhance",), "enhancing")
             clean, label = None, None
             if "test" in source:
                 i = number(source["test"], "source.test", int, 0, MAX_TEST_CLIPS - 1)
@@ -103,4 +107,4 @@ def page(studio):
     return Page("audio", "Audio", [Route("/api/runs/{run}/clips", clips),
                                   Route("/api/audio-uploads", upload, methods=["POST"]),
                                   Route("/api/runs/{run}/enhance", enhance, methods=["POST"])],
-                families=("audio-gan", "enhance"))
+                families=(*GENERATORS, "enhance"))

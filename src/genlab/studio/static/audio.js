@@ -111,7 +111,7 @@ async function toggleRecording() {
 }
 
 async function describe(run, r) {
-  const isGan = r.family === "audio-gan";
+  const isGan = r.family === "audio-gan" || r.family === "mel-vae";
   G.$("#generate").hidden = !isGan; G.$("#enhance").hidden = isGan;
   if (isGan) {
     const m = await G.api("/api/runs/" + encodeURIComponent(run) + "/model");
@@ -136,7 +136,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   G.$("#record").addEventListener("click", toggleRecording);
   try {
-    await G.runPicker(G.$("#run"), ["audio-gan", "enhance"], async (run, r) => {
+    await G.runPicker(G.$("#run"), ["audio-gan", "mel-vae", "enhance"], async (run, r) => {
       try { await describe(run, r); } catch (e) { G.error(e); }
     });
   } catch (e) { G.error(e); }
