@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genlab.apps.interpolate import lerp, slerp
-from genlab.apps.sample import MAX_SEED, latents_for_seeds
+from genlab.apps.interpolate import lerp, seed_latent, slerp
 from genlab.data.audio import read_audio, write_wav, write_wav_strip
 from genlab.data.spectral import spectrogram_images
 from genlab.errors import GenlabError
@@ -29,13 +28,9 @@ def centred(audio: np.ndarray, length: int) -> np.ndarray:
 def audio_endpoint(model, spec: str | int, label: int | None = None) -> torch.Tensor:
     """The latent (1, L) of a seed ("7") or of an audio file (its first `length` samples, centred, encoded)."""
     text = str(spec).strip()
-    if text.lstrip("-").isdigit():
-        if not 0 <= int(text) <= MAX_SEED:
-            raise GenlabError(f"seed {text} is out of range; expected 0-{MAX_SEED}")
-        return latents_for_seeds(model, [int(text)])
-    if not hasattr(model, "encode"):
-        raise GenlabError(f"'{text}' is not a seed, and a {type(model).__name__} has no encoder to map a clip to its "
-                          "latent; use seeds (e.g. --from 0 --to 1) or a mel-vae run")
+    seeded = seed_latent(model, text, "a clip", "use seeds (e.g. --from 0 --to 1) or a mel-vae run")
+    if seeded is not None:
+        return seeded
     clip = torch.from_numpy(centred(read_audio(text, sample_rate=model.sample_rate), model.audio_shape[-1]))
     device = next(model.parameters()).device
     labels = _labels(model, 1, label)

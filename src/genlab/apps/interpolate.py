@@ -32,19 +32,28 @@ def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (1 - t[:, None]) * a + t[:, None] * b
 
 
+def seed_latent(model, text: str, what: str, hint: str) -> torch.Tensor | None:
+    """The latent (1, L) of a seed ("42"); None for anything else when the model can encode `what` (an image,
+    a clip) to its latent, and a one-line error (ending in `hint`) when it cannot."""
+    if text.lstrip("-").isdigit():
+        if not 0 <= int(text) <= MAX_SEED:
+            raise GenlabError(f"seed {text} is out of range; expected 0-{MAX_SEED}")
+        return latents_for_seeds(model, [int(text)])
+    if not hasattr(model, "encode"):
+        raise GenlabError(f"'{text}' is not a seed, and a {type(model).__name__} has no encoder to map {what} "
+                          f"to its latent; {hint}")
+    return None
+
+
 def endpoint(model, spec: str | int | torch.Tensor, label: int | None = None) -> torch.Tensor:
     """The latent (1, L) of a seed ("42") or of an image (a file or data spec; its first image is encoded);
     a latent tensor is returned as it is."""
     if isinstance(spec, torch.Tensor):
         return spec.reshape(1, -1).cpu()
     text = str(spec).strip()
-    if text.lstrip("-").isdigit():
-        if not 0 <= int(text) <= MAX_SEED:
-            raise GenlabError(f"seed {text} is out of range; expected 0-{MAX_SEED}")
-        return latents_for_seeds(model, [int(text)])
-    if not hasattr(model, "encode"):
-        raise GenlabError(f"'{text}' is not a seed, and a {type(model).__name__} has no encoder to map an image "
-                          "to its latent; use seeds (e.g. --from 0 --to 1)")
+    seeded = seed_latent(model, text, "an image", "use seeds (e.g. --from 0 --to 1)")
+    if seeded is not None:
+        return seeded
     images, labels = load_inputs(model, [text], n=1)
     device = next(model.parameters()).device
     lab = labels_for(model, labels, 1, label)
