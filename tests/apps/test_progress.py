@@ -13,7 +13,10 @@ def test_sampling_reports_each_batch_and_stops_when_cancelled(gan_run):
     seen = []
     images = sample_seeds(model, list(range(10)), batch_size=4, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(0, 10), (4, 10), (8, 10), (10, 10)]
-    assert torch.equal(images, sample_seeds(model, list(range(10)), batch_size=10))  # callbacks change nothing
+    # callbacks change nothing (the same batches without them: equal to the bit; other batch sizes may round
+    # differently in the convolutions, so those are compared within float tolerance)
+    assert torch.equal(images, sample_seeds(model, list(range(10)), batch_size=4))
+    torch.testing.assert_close(images, sample_seeds(model, list(range(10)), batch_size=10), rtol=0, atol=1e-4)
     calls = []
 
     def cancel_after_first_batch():

@@ -107,7 +107,7 @@ def audio_runs_root(tmp_path_factory):
 def audio_run_names(audio_runs_root):
     """{"audio-gan": "00000-wavegan-digits", "enhance": "00001-enhance-digits", "mel-vae": "00002-vae-mel-digits"}."""
     return {fam: next(p.name for p in sorted(audio_runs_root.iterdir()) if key in p.name)
-            for fam, key in (("audio-gan", "wavegan"), ("enhance", "enhance"))}
+            for fam, key in (("audio-gan", "wavegan"), ("enhance", "enhance"), ("mel-vae", "vae-mel"))}
 
 
 @pytest.fixture(scope="session")
