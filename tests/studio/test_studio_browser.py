@@ -95,6 +95,8 @@ def natural(driver, css: str) -> tuple[int, int]:
 
 
 def open_page(driver, base, path):
+    driver.get("about:blank")  # stops the last page's polling (it may be another test's studio) ...
+    requested_urls(driver)     # ... and forgets what it asked for, so only_local judges this page alone
     driver.get(base + path)
     wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "header nav a"), f"the navigation bar of {path}")
 
