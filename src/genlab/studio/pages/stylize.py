@@ -14,6 +14,7 @@ MAX_SIDE = 1024  # the page stylizes at most this longest side (the photo is res
 
 def page(studio):
     from genlab.apps import fast_stylize
+    from genlab.apps.stylize import resize_longest
     from genlab.data.styles import STYLES, style_image
     from genlab.apps.progress import step
     from genlab.studio.pages import Page
@@ -49,26 +50,19 @@ def page(studio):
                 else:
                     raise GenlabError(f"style '{body.get('style')}' is unknown; expected one of "
                                       f"{', '.join(STYLES)} or an uploaded style image")
-            size = MAX_SIDE if max(photo.shape[1:]) > MAX_SIDE else None
+            resized = max(photo.shape[1:]) > MAX_SIDE
+            if resized:  # the result and the photo beside it, at the same capped size
+                photo = resize_longest(photo, MAX_SIDE)
             step(0, 1, cancel=cancel)  # a newer request from the page while this one waited
             with studio.lock:
-                result = fast_stylize.stylize_with_run(run, photo, style, alpha=alpha, size=size)
+                result = fast_stylize.stylize_with_run(run, photo, style, alpha=alpha)
             height, width = result.image.shape[1:]
-            return {"output": data_url(result.image), "photo": data_url(_resized(photo, width, height)),
+            return {"output": data_url(result.image), "photo": data_url(photo),
                     "width": width, "height": height, "seconds": round(result.seconds, 3),
-                    "net": run.config.model.net, "note": f"photo resized to {width}x{height}" if size else ""}
+                    "net": run.config.model.net, "note": f"photo resized to {width}x{height}" if resized else ""}
         return JSONResponse(await cancellable(request, go))
 
     return Page("stylize", "Stylize", [Route("/api/runs/{run}/stylize", about),
                                        Route("/api/runs/{run}/stylize", stylize, methods=["POST"])],
                 families=("style",))
 
-
-def _resized(image, width: int, height: int):
-    """uint8 (C, H, W) resized to width x height (the photo beside a size-capped result)."""
-    import torch.nn.functional as F
-
-    if tuple(image.shape[1:]) == (height, width):
-        return image
-    out = F.interpolate(image[None].float(), size=(height, width), mode="area")
-    return out.round().clamp(0, 255).byte()[0]
