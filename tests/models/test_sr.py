@@ -93,6 +93,28 @@ def test_edsr_baseline_parameter_count():
     assert sum(p.numel() for p in net.parameters()) == expected == 1_369_859
 
 
+@pytest.mark.parametrize("scale", [2, 4])
+def test_edsr_bicubic_skip_adds_the_bicubic_image_to_the_net_output(scale):
+    """With the skip, output = the same net's output without it + bicubic(input); the weights are shared,
+    so a run's checkpoint loads either way and the skip adds no parameters."""
+    x = torch.rand(2, 3, 10, 7) * 2 - 1
+    plain, skip = make("edsr", scale), make("edsr", scale, bicubic_skip=True)
+    assert skip.upscaler.state_dict().keys() == plain.upscaler.state_dict().keys()
+    skip.upscaler.load_state_dict(plain.upscaler.state_dict())
+    with torch.no_grad():
+        expected = plain.upscaler(x) + nn.functional.interpolate(x, scale_factor=scale, mode="bicubic").clamp(-1, 1)
+        torch.testing.assert_close(skip.upscaler(x), expected)
+        # zeroing the last conv leaves exactly the bicubic baseline
+        last = skip.upscaler.tail[-1]
+        last.weight.zero_(), last.bias.zero_()
+        torch.testing.assert_close(skip.upscaler(x), make("bicubic", scale).upscaler(x))
+
+
+def test_bicubic_skip_is_refused_for_nets_without_it():
+    with pytest.raises(ConfigError, match="bicubic_skip is an edsr option; net 'rrdb'"):
+        make("rrdb", 2, bicubic_skip=True)
+
+
 @pytest.mark.parametrize("net,loss", [("srcnn", "l1"), ("edsr", "l1"), ("edsr", "l2"), ("rrdb", "l1")])
 def test_a_few_steps_lower_the_pixel_loss_on_a_fixed_batch(net, loss):
     model = make(net, 2, loss=loss, lr=2e-3)

@@ -30,6 +30,7 @@ class SRConfig:
     scale: int = 2                    # upscaling factor: 2, 3 or 4
     width: int = 64                   # channels of the upscaler
     depth: int = 16                   # residual blocks (edsr) / RRDBs (rrdb); srcnn: 3
+    bicubic_skip: bool = False        # edsr: add the bicubic upsampling to the output (a global residual)
     lr: float = 1e-4                  # Adam learning rate of both nets
     betas: tuple[float, float] = (0.9, 0.999)  # Adam betas
     loss: str = "l1"                  # pixel loss: l1 or l2
@@ -49,6 +50,9 @@ class SRConfig:
         if self.net not in NETS or "upscaler" not in NETS[self.net]:
             known = ", ".join(k for k, v in NETS.items() if "upscaler" in v)
             raise ConfigError(f"model.net '{self.net}' is not an upscaler; expected one of {known}")
+        if self.bicubic_skip and self.net != "edsr":
+            raise ConfigError(f"model.bicubic_skip is an edsr option; net '{self.net}' has no such skip "
+                              "(srcnn always adds the bicubic image)")
         if self.gan_weight > 0 and self.d_net != "patch":
             raise ConfigError(f"model.d_net '{self.d_net}' is unknown; known: patch")
         if self.scale not in (2, 3, 4):
@@ -87,9 +91,10 @@ class SR(Family):
         if num_classes:
             raise ConfigError(f"super-resolution is unconditional; the data has {num_classes} classes")
         self.cfg, self.scale, self.img_channels = cfg, cfg.scale, img_channels
+        extra = {"bicubic_skip": True} if cfg.bicubic_skip else {}
         try:
             self.upscaler = NETS[cfg.net]["upscaler"](img_channels=img_channels, scale=cfg.scale,
-                                                     width=cfg.width, depth=cfg.depth)
+                                                     width=cfg.width, depth=cfg.depth, **extra)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"net '{cfg.net}' cannot be built with width {cfg.width}, depth {cfg.depth}: "
                               f"{exc}") from None

@@ -1,12 +1,16 @@
 """EDSR-baseline (Lim et al. 2017): residual blocks without BatchNorm, a global skip, pixel-shuffle upsampling.
 
 The paper's baseline is 16 blocks of 64 channels with residual scaling 1 (0.1 for the wide model);
-`width`/`depth` are hyperparameters so a CPU preset can be smaller.
+`width`/`depth` are hyperparameters so a CPU preset can be smaller. `bicubic_skip` adds the bicubic
+upsampling of the input to the output (VDSR's global residual, Kim et al. 2016): the net then starts at
+the bicubic result and only learns the missing detail, which converges much faster in a short budget.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from genlab.models.nets.srcnn import bicubic_up
 
 
 class ResBlock(nn.Module):
@@ -37,9 +41,9 @@ class EDSR(nn.Module):
     """(B, C, h, w) in [-1, 1] -> (B, C, h*s, w*s); the output is not clamped while training."""
 
     def __init__(self, *, img_channels: int, scale: int, width: int = 64, depth: int = 16,
-                 res_scale: float = 1.0):
+                 res_scale: float = 1.0, bicubic_skip: bool = False):
         super().__init__()
-        self.scale = scale
+        self.scale, self.bicubic_skip = scale, bicubic_skip
         self.receptive_field = 4 * depth + 6  # 2 convs of 3x3 per block, head, tail (in LR pixels)
         self.head = nn.Conv2d(img_channels, width, 3, padding=1)
         self.body = nn.Sequential(*[ResBlock(width, res_scale) for _ in range(depth)],
@@ -48,4 +52,5 @@ class EDSR(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.head(x)
-        return self.tail(h + self.body(h))  # global skip over the body
+        out = self.tail(h + self.body(h))  # global skip over the body
+        return out + bicubic_up(x, self.scale) if self.bicubic_skip else out
