@@ -122,17 +122,18 @@ def test_noisy_windows_from_the_config_pair_and_resume(tiny_wavs):
         single.load_state(first.state())
 
 
-def test_babble_for_windows_longer_than_the_pool_clips():
+def test_babble_for_windows_longer_than_the_pool_clips(monkeypatch):
     pool = torch.zeros(5, 1, 100)
     pool[:, 0, 0] = torch.arange(1.0, 6.0)  # one spike per pool clip, at its start
     out = babble_noise(pool, 3, torch.Generator().manual_seed(0), length=350)
     assert out.shape == (3, 1, 350)
-    for row in out[:, 0]:  # each talker: runs of joined pool clips, a spike every 100 samples
+    assert torch.equal(out, babble_noise(pool, 3, torch.Generator().manual_seed(0), length=350))
+    for row in out[:, 0]:  # four talkers of joined pool clips: 3 or 4 spikes each in 350 samples
         assert 0 < int((row != 0).sum()) <= 4 * BABBLE_TALKERS and float(row.sum()) >= 3 * BABBLE_TALKERS
-    again = babble_noise(pool, 3, torch.Generator().manual_seed(0), length=350)
-    assert torch.equal(out, again)
-    same = babble_noise(pool, 3, torch.Generator().manual_seed(0), length=100)  # the pool's length: as before
-    assert torch.equal(same, babble_noise(pool, 3, torch.Generator().manual_seed(0)))
+    monkeypatch.setattr("genlab.data.noise.BABBLE_TALKERS", 1)
+    for row in babble_noise(pool, 8, torch.Generator().manual_seed(1), length=350)[:, 0]:
+        at = row.nonzero().flatten()  # one talker: a pool clip every 100 samples from a random offset
+        assert len(at) in (3, 4) and (at.diff() == 100).all() and set(row[at].tolist()) <= set(range(1, 6))
 
 
 @pytest.mark.parametrize("value, message", [
