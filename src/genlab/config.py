@@ -37,6 +37,7 @@ class DataConfig:
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
     block_size: int | None = None    # text corpora (shakespeare, fortunes, text): characters per window (default 256)
     audio_length: int | None = None  # audio sets: samples per clip (cut or padded, centred); None keeps the set's
+    recording_length: int | None = None  # audio sets: windows of this many samples of clips joined with random pauses (data/recordings.py)
     domain_b: str | None = None      # unpaired translation: the second domain, a data spec (digits, fashion-mnist, npz:FILE)
 
 
@@ -269,6 +270,14 @@ def _validate_data_sources(d: DataConfig) -> None:
     if d.domain_b is not None and (d.patch_size is not None or d.degradation or d.workers):
         raise ConfigError("data.domain_b (unpaired domains) works on whole in-memory images; unset "
                           "data.patch_size, data.degradation and data.workers")
+    if d.recording_length is not None:
+        from genlab.data.audio_sets import AUDIO_DATASETS
+        if d.name not in AUDIO_DATASETS:
+            raise ConfigError(f"data.recording_length joins clips of audio sets ({', '.join(AUDIO_DATASETS)}), "
+                              f"not '{d.name}'; unset it")
+        if isinstance(d.recording_length, bool) or not isinstance(d.recording_length, int) or d.recording_length < 1:
+            raise ConfigError(f"data.recording_length must be a number of samples >= 1 (or null), "
+                              f"got {d.recording_length!r}")
     if d.degradation is not None and d.name in ("spoken-digits", "audio-folder", "drums", "drums-folder"):
         from genlab.data.noise import parse_noise
         parse_noise(d.degradation)  # audio: noise:LOW:HIGH

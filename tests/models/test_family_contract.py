@@ -48,6 +48,10 @@ CASES = {
     # speech enhancement: the same tones mixed with white/pink/babble noise, a mask U-Net of width 2
     "audio-enhance": ("enhance-digits", ["data.name=audio-folder", "data.path={wavs}", "data.audio_length=1024",
                                          "model.net_args={width: 2}"]),
+    # the same on windows of 2.5 tones joined with random pauses, cut at random offsets (data.recording_length)
+    "audio-enhance-long": ("enhance-digits-long", ["data.name=audio-folder", "data.path={wavs}",
+                                                   "data.audio_length=1024", "data.recording_length=2560",
+                                                   "model.net_args={width: 2}"]),
     # style transfer: RGB 16 px patches, a seeded random VGG19 (offline), $STYLE a small PNG (see _config)
     "style-johnson": ("fast-style-starry-night", ["data.channels=3", "data.patch_size=16", "model.width=4",
                                                   "model.depth=1", "model.vgg_weights=random", "model.style=$STYLE",

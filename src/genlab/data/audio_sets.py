@@ -208,5 +208,10 @@ def build_audio_source(data, *, batch_size: int, seed: int, rank: int = 0, world
         raise DataError("data.workers and data.binarize are for images; unset them for audio")
     snr_range = parse_noise(data.degradation) if data.degradation is not None else None
     ds = load_audio_dataset(data.name, data.split, path=data.path, length=data.audio_length, strict=data.strict)
-    source = AudioSource(ds, batch_size=batch_size, seed=seed, rank=rank, world=world)
+    if data.recording_length is not None:  # windows of several joined clips (data/recordings.py)
+        from genlab.data.recordings import JoinedAudioSource
+        source: Source = JoinedAudioSource(ds, length=data.recording_length, batch_size=batch_size, seed=seed,
+                                           rank=rank, world=world)
+    else:
+        source = AudioSource(ds, batch_size=batch_size, seed=seed, rank=rank, world=world)
     return source if snr_range is None else NoisyAudioSource(source, snr_range=snr_range, seed=seed)

@@ -40,15 +40,28 @@ def pink_noise(n: int, length: int, generator: torch.Generator) -> torch.Tensor:
     return torch.fft.irfft(spectrum, n=length)
 
 
-def babble_noise(pool: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
-    """n mixtures of BABBLE_TALKERS clips drawn from `pool` (P, 1, T), each circularly shifted at random."""
-    length = pool.shape[-1]
-    idx = torch.randint(0, len(pool), (n, BABBLE_TALKERS), generator=generator)
-    shifts = torch.randint(0, length, (n, BABBLE_TALKERS), generator=generator)
+def babble_noise(pool: torch.Tensor, n: int, generator: torch.Generator, length: int | None = None) -> torch.Tensor:
+    """n mixtures of BABBLE_TALKERS talkers from `pool` (P, 1, T), (n, 1, length). At the pool's own length
+    each talker is one clip circularly shifted at random; at another length (a window of joined clips) each
+    is a run of random pool clips joined end to end, read from a random offset."""
+    clip = pool.shape[-1]
+    if length is None or length == clip:
+        idx = torch.randint(0, len(pool), (n, BABBLE_TALKERS), generator=generator)
+        shifts = torch.randint(0, clip, (n, BABBLE_TALKERS), generator=generator)
+        out = torch.zeros(n, 1, clip)
+        for i in range(n):
+            for k in range(BABBLE_TALKERS):
+                out[i] += torch.roll(pool[idx[i, k]], int(shifts[i, k]), dims=-1)
+        return out
+    runs = -(-length // clip) + 1  # clips per talker: enough for `length` samples from any offset < clip
+    idx = torch.randint(0, len(pool), (n, BABBLE_TALKERS, runs), generator=generator)
+    offsets = torch.randint(0, clip, (n, BABBLE_TALKERS), generator=generator)
     out = torch.zeros(n, 1, length)
     for i in range(n):
         for k in range(BABBLE_TALKERS):
-            out[i] += torch.roll(pool[idx[i, k]], int(shifts[i, k]), dims=-1)
+            talker = pool[idx[i, k]].reshape(1, -1)  # (runs, 1, T) -> (1, runs * T)
+            start = int(offsets[i, k])
+            out[i] += talker[:, start:start + length]
     return out
 
 
@@ -63,12 +76,12 @@ def mix_at_snr(clean: torch.Tensor, noise: torch.Tensor, snr_db: torch.Tensor) -
 def add_noise(clean: torch.Tensor, generator: torch.Generator, snr_range: tuple[float, float],
               pool: torch.Tensor | None = None, kinds: tuple[str, ...] = NOISE_TYPES) -> torch.Tensor:
     """Noisy versions of clean clips (B, 1, T): per clip one of `kinds` at an SNR uniform in snr_range,
-    clipped to [-1, 1]. Babble needs `pool`, clips to talk over (others of the set)."""
+    clipped to [-1, 1]. Babble needs `pool`, clips to talk over (others of the set; any clip length)."""
     n, _, length = clean.shape
     kind = torch.randint(0, len(kinds), (n,), generator=generator)
     snr = snr_range[0] + (snr_range[1] - snr_range[0]) * torch.rand(n, generator=generator)
     noises = {"white": lambda: white_noise(n, length, generator), "pink": lambda: pink_noise(n, length, generator),
-              "babble": lambda: babble_noise(pool if pool is not None else clean, n, generator)}
+              "babble": lambda: babble_noise(pool if pool is not None else clean, n, generator, length)}
     drawn = {k: noises[k]() for k in kinds}  # every kind drawn for all, so the draws do not depend on `kind`
     noise = torch.stack([drawn[kinds[int(k)]][i] for i, k in enumerate(kind)])
     return mix_at_snr(clean, noise, snr).clamp(-1, 1)
