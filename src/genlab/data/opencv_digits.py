@@ -34,7 +34,6 @@ CLASS_NAMES = [str(d) for d in range(10)]
 CELL, ROWS, COLUMNS, ROWS_PER_CLASS = 20, 50, 100, 5  # the sheet's layout
 PER_CLASS, TRAIN_PER_CLASS = 500, 400
 FRAME = 28  # MNIST's image side
-FRAME_CENTER = 14.0  # where MNIST puts a digit's centre of mass, in pixel indices (its mean is 14.0, 14.0)
 
 
 def digits_png() -> Path:
@@ -63,8 +62,9 @@ def slice_sheet(sheet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def center_in_frame(cell: np.ndarray, frame: int = FRAME) -> np.ndarray:
     """A digit's box (h, w) uint8 pasted into a frame x frame black image with its centre of mass at
-    (14, 14), as MNIST centres its 20x20 boxes (LeCun et al. 1998); a whole-pixel shift, so no pixel
-    value changes, and the box is kept inside the frame. A blank box goes in the middle."""
+    (frame / 2, frame / 2) in pixel indices, as MNIST centres its 20x20 boxes (LeCun et al. 1998; MNIST's
+    centres of mass average (14.0, 14.0)). The shift is rounded to whole pixels, so no pixel value
+    changes, and the box is kept inside the frame. A blank box goes in the middle."""
     h, w = cell.shape
     if h > frame or w > frame:
         raise DataError(f"a {w}x{h} digit does not fit a {frame}x{frame} frame")
