@@ -76,11 +76,12 @@ def test_splits_take_the_first_400_and_last_100_of_each_class(sheet_dir):
     assert len(train) == 4000 and len(test) == 1000 and train.images.shape[1:] == (1, 28, 28)
     assert train.labels.bincount().tolist() == [400] * 10 and test.labels.bincount().tolist() == [100] * 10
     assert train.num_classes == 10 and train.class_names == [str(d) for d in range(10)]
-    # each image holds its cell's one pixel (value 1 + column, white on black): train image j is the
-    # (j % 400)-th digit of class j // 400, test image i the (400 + i % 100)-th of class i // 100
-    assert [int(train.images[j].sum()) for j in (0, 399, 400, 3999)] == [1, 100, 1, 100]
-    assert [int(test.images[i].sum()) for i in (0, 57, 999)] == [1, 58, 100]
-    assert test.labels[:3].tolist() == [0, 0, 0] and test.labels[100] == 1
+    # classes take turns; each image holds its cell's one pixel (value 1 + column, white on black): train
+    # image j is the (j // 10)-th digit of class j % 10, test image i the (400 + i // 10)-th of class i % 10
+    assert train.labels[:12].tolist() == test.labels[:12].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
+    assert [int(train.images[j].sum()) for j in (0, 9, 10, 999, 1000, 3999)] == [1, 1, 2, 100, 1, 100]
+    assert [int(test.images[i].sum()) for i in (0, 9, 10, 575, 999)] == [1, 1, 2, 58, 100]
+    assert test.labels[:100].bincount().tolist() == [10] * 10
     both = load_dataset("opencv-digits", "all", data_dir=str(sheet_dir))
     assert len(both) == 5000
     assert parse_data_spec("opencv-digits:test") == ("opencv-digits", {"split": "test"})

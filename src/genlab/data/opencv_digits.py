@@ -13,7 +13,8 @@ So this is not a new set of writers: it is MNIST's own digits, about 0.71 times 
 run with MNIST train as the other domain, has seen their originals.
 
 Each cell is placed in a 28x28 frame as MNIST places its 20x20 digit boxes (`center_in_frame`). Splits,
-per class: the first 400 digits are "train" (4,000), the last 100 "test" (1,000); labels are kept.
+per class: the first 400 digits are "train" (4,000), the last 100 "test" (1,000); labels are kept, and
+each split lists its classes in turn (0, 1, ..., 9, 0, ...), so its first n images cover every class.
 """
 from __future__ import annotations
 
@@ -93,9 +94,12 @@ def parse_sheet(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def split_indices(split: str, labels: np.ndarray) -> np.ndarray:
-    """Indices of a split: per class, the first 400 digits ("train") or the last 100 ("test")."""
+    """Indices of a split: per class, the first 400 digits ("train") or the last 100 ("test"), with the
+    classes interleaved (0, 1, ..., 9, 0, 1, ...), so that the first n test images, what the held-out
+    protocols measure, hold every class about equally, as MNIST's test set does."""
     rank = np.arange(len(labels)) % PER_CLASS  # position within its class: the sheet holds classes in order
-    return np.nonzero(rank < TRAIN_PER_CLASS if split == "train" else rank >= TRAIN_PER_CLASS)[0]
+    keep = np.nonzero(rank < TRAIN_PER_CLASS if split == "train" else rank >= TRAIN_PER_CLASS)[0]
+    return keep[np.lexsort((labels[keep], rank[keep]))]
 
 
 def sheet_path(data_dir: str | None = None) -> Path:
