@@ -7,9 +7,9 @@ pinned .deb (the one the `photos` set uses), check its sha256, extract only this
 and check it. The package is never installed.
 
 Where the digits come from: each cell is, to within 1.7/255 RMS, the k-th MNIST *training* digit of its
-class (k < 500, all among MNIST's first 5,848 training images) resized from 28x28 to 20x20 (bicubic).
-So this is not a new set of writers: it is MNIST's own digits, about 0.71 times as large (strokes
-14-16 px tall where MNIST's are 20) and softer. Keep in mind that genlab's MNIST classifier, and any
+class (k < 500, all among MNIST's first 5,848 training images) resized from 28x28 to 20x20 (bicubic;
+benchmarks/opencv_digits_provenance.py). So this is not a new set of writers: it is MNIST's own digits,
+about 0.71 times as large (digits 14-16 px tall where MNIST's are 20) and softer. Keep in mind that genlab's MNIST classifier, and any
 run with MNIST train as the other domain, has seen their originals.
 
 Each cell is placed in a 28x28 frame as MNIST places its 20x20 digit boxes (`center_in_frame`). Splits,
