@@ -24,7 +24,7 @@ from genlab.models import FAMILIES
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz, digits; text: shakespeare, fortunes, text; audio: spoken-digits, audio-folder, drums, drums-folder
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz, digits; text: shakespeare, fortunes, text; audio: spoken-digits, audio-folder, drums, drums-folder, music
     split: str = "train"             # train | test | all
     data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
     path: str | None = None          # image folder (folder) or .npz file (npz)
@@ -269,7 +269,7 @@ def _validate_data_sources(d: DataConfig) -> None:
     if d.domain_b is not None and (d.patch_size is not None or d.degradation or d.workers):
         raise ConfigError("data.domain_b (unpaired domains) works on whole in-memory images; unset "
                           "data.patch_size, data.degradation and data.workers")
-    if d.degradation is not None and d.name in ("spoken-digits", "audio-folder", "drums", "drums-folder"):
+    if d.degradation is not None and d.name in ("spoken-digits", "audio-folder", "drums", "drums-folder", "music"):
         from genlab.data.noise import parse_noise
         parse_noise(d.degradation)  # audio: noise:LOW:HIGH
     elif d.degradation is not None:
