@@ -25,6 +25,9 @@ from genlab.io import sha256_file
 FAKE_ABC2MIDI = """
 import pathlib, sys
 args = sys.argv[1:]
+if args == ["-ver"]:
+    print("0.fake abc2midi")
+    sys.exit(0)
 assert args[1] == "1" and "-NGUI" in args, args
 text = pathlib.Path(args[0]).read_text()
 if "T:Broken" in text:
@@ -36,6 +39,9 @@ FAKE_FLUIDSYNTH = """
 import re, sys
 import numpy as np, soundfile
 args = sys.argv[1:]
+if args == ["--version"]:
+    print("FluidSynth runtime version 0.fake\\nCopyright")
+    sys.exit(0)
 assert "-ni" in args and open(args[-2], "rb").read(4) == b"RIFF", args  # the soundfont, then the MIDI file
 rate = int(args[args.index("-r") + 1])
 text = open(args[-1], "rb").read()[4:].decode()
@@ -169,6 +175,8 @@ def test_build_with_fake_tools_splits_by_title_and_caches_with_a_manifest(fake_b
             spectrum = np.abs(np.fft.rfft(clip.astype(np.float32)))
             assert abs(np.argmax(spectrum) * 16_000 / CLIP_SAMPLES - (200 + 10 * program)) < 2
         assert list(arrays["part"]) == [0, 1, 2, 3, 0, 1, 2, 3]
+    info = json.loads((genlab_home / "music" / "info.json").read_text())
+    assert info["tools"] == {"abc2midi": "0.fake abc2midi", "fluidsynth": "FluidSynth runtime version 0.fake"}
     manifest = json.loads((genlab_home / "music" / "manifest.json").read_text())
     assert set(manifest) == {"train.npz", "test.npz", "tunes.json"}
     assert len(fake_build) == 1 and fake_build[0] == f"music21=={music.MUSIC21_VERSION}"
@@ -192,6 +200,15 @@ def test_a_cached_set_is_not_rebuilt_and_a_damaged_file_is_deleted(fake_build, g
     with pytest.raises(ChecksumError, match="checksum mismatch for cached"):
         music.load_music("train")
     assert not (genlab_home / "music" / "train.npz").exists()
+
+
+def test_no_playable_clip_at_all_is_one_line(fake_tools, tmp_path):
+    (tmp_path / "fake.sf2").write_bytes(b"RIFF....sfbk")
+    rows = music.select_tunes({"folk": [("t.abc", tune("Broken", 8) + tune("Silent", 8))]}, per_collection=2)
+    with pytest.raises(DataError, match=r"no tune gave any clips \(2 tried\); first: folk/t.abc X:1 "
+                                        r"\(abc2midi wrote no MIDI: Error in line-char 6-0 : Malformed note\)"):
+        music.build_music(rows, tmp_path / "fake.sf2")
+    assert [r["skipped"] for r in rows][1] == "silent"
 
 
 def test_a_wheel_with_another_checksum_is_deleted_and_nothing_is_cached(fake_build, genlab_home, monkeypatch):
@@ -228,3 +245,4 @@ def test_real_tools_render_tunes_deterministically(tmp_path):
     first, _ = musicrender.render_abc(rows[0]["abc"], SOUNDFONT, tools)
     again, _ = musicrender.render_abc(rows[0]["abc"], SOUNDFONT, tools)
     assert len(first) > 6 * 16_000 and np.array_equal(first, again)  # 12 bars of 2/4 at >= 80 beats/min
+    assert musicrender.tool_versions(tools)["fluidsynth"].startswith("FluidSynth runtime version ")

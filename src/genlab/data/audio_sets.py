@@ -39,8 +39,9 @@ DESCRIPTIONS = {
     "drums": "752 real drum one-shots from Debian's hydrogen-drumkits (14 kits; train 679 / test 73 by unseen "
              "kits), onset-aligned 16,384-sample clips at 16 kHz, classes kick/snare/hat/tom/cymbal/other",
     "drums-folder": "your drum one-shots (a folder per kit): onset-aligned like drums; classes from file names",
-    "music": "~4,000 16,384-sample clips at 16 kHz of 1,000 folk tunes from music21's ABC corpus (4 collections, "
-             "the labels; test tunes unseen), played by abc2midi + fluidsynth (apt-get install abcmidi fluidsynth)",
+    "music": "3,995 16,384-sample clips at 16 kHz of 1,000 folk tunes from music21's ABC corpus (4 collections, the "
+             "labels; train 3,547 / test 448 by unseen tunes), played by abc2midi + fluidsynth (apt-get install abcmidi "
+             "fluidsynth)",
 }
 FOLDER_LENGTH = SAMPLE_RATE  # default clip length of a folder: 1 s
 

