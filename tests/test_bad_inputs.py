@@ -292,6 +292,8 @@ CASES = [
     (["data", "info", "audio-folder:{ws}/badaudio"], "no usable audio in '{ws}/badaudio': all 3 files failed"),
     (["data", "info", "spoken-digits:val"], "spoken-digits has splits train and test, not 'val'"),
     (["data", "info", "drums:val"], "drums has splits train and test, not 'val'"),
+    (["data", "info", "music:val"], "music has splits train and test, not 'val'"),
+    (["data", "fetch", "music:valid"], "music has splits train and test, not 'valid'"),
     (["data", "info", "drums-folder"], "dataset 'drums-folder' needs a path"),
     (["data", "info", "drums-folder:{ws}/adir"], "drum folder '{ws}/adir' holds no audio files"),
     (["data", "info", "drums-folder:{ws}/badaudio"], "no usable one-shots in '{ws}/badaudio'"),

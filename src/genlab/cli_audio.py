@@ -27,13 +27,15 @@ def sample_audio(args, run, seeds: list[int], labels: list[int] | None) -> int:
 
 
 def _fetch_audio(args, name: str) -> int:
-    from genlab.data import digits, drums
+    from genlab.data import digits, drums, music
     from genlab.data.drumkits import licence_markdown
 
     if name not in CACHED_SETS:
         raise GenlabError(f"dataset '{name}' is read from your own files; nothing to fetch (use {name}:DIR)")
     if name == "spoken-digits":
         files, cache = digits.digits_files(), digits.digits_dir()
+    elif name == "music":
+        files, cache = music.music_files(), music.music_dir()
     else:
         files, cache = drums.drums_files(), drums.drums_dir()
     info = {"name": name, "cache": str(cache), "files": files}
@@ -41,12 +43,16 @@ def _fetch_audio(args, name: str) -> int:
     if name == "drums":
         info["kits"] = drums.drum_kits()
         text += "\n" + licence_markdown(info["kits"])
+    if name == "music":
+        info["tunes"] = music.tune_counts(music.music_tunes())
+        text += "\n" + "\n".join(f"  {c}: {n['tunes']} tunes ({n['train']} train, {n['test']} test), {n['clips']} clips"
+                                  for c, n in info["tunes"].items())
     _emit(args, info, text)
     return 0
 
 
-CACHED_SETS = ("spoken-digits", "drums")  # built once into the cache; the folder sets are read each time
-DRUM_SETS = ("drums", "drums-folder")
+CACHED_SETS = ("spoken-digits", "drums", "music")  # built once into the cache; the folder sets are read each time
+LABELLED_SETS = ("drums", "drums-folder", "music")  # `data info` lists their clips per class
 
 
 def interpolate_audio_report(args, run) -> int:
@@ -66,7 +72,7 @@ def interpolate_audio_report(args, run) -> int:
 
 
 def data_audio(args) -> int:
-    """`genlab data fetch|info spoken-digits|drums` and `genlab data info audio-folder:DIR|drums-folder:DIR`."""
+    """`genlab data fetch|info spoken-digits|drums|music` and `genlab data info audio-folder:DIR|drums-folder:DIR`."""
     from genlab.data.audio_sets import load_audio_dataset
 
     name, _, path = args.name.partition(":")
@@ -81,7 +87,7 @@ def data_audio(args) -> int:
         described[ds.split] = ds.describe()
     lines = [f"{name}:{s}: {d['count']} clips of {d['samples']} samples ({d['seconds']} s at {d['sample_rate']} Hz), "
              f"{d['num_classes']} classes, rms {d['rms']}, peak {d['peak']}\n  source: {d['source']}"
-             + (f"\n  classes: {', '.join(f'{c} {n}' for c, n in d['label_counts'].items())}" if name in DRUM_SETS else "")
+             + (f"\n  classes: {', '.join(f'{c} {n}' for c, n in d['label_counts'].items())}" if name in LABELLED_SETS else "")
              for s, d in described.items()]
     _emit(args, {"name": name, "splits": described}, "\n".join(lines))
     return 0

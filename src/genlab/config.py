@@ -24,7 +24,7 @@ from genlab.models import FAMILIES
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz, digits, opencv-digits; text: shakespeare, fortunes, text; audio: spoken-digits, audio-folder, drums, drums-folder
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz, digits, opencv-digits; text: shakespeare, fortunes, text; audio: spoken-digits, audio-folder, drums, drums-folder, music
     split: str = "train"             # train | test | all
     data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
     path: str | None = None          # image folder (folder) or .npz file (npz)
@@ -278,7 +278,7 @@ def _validate_data_sources(d: DataConfig) -> None:
         if isinstance(d.recording_length, bool) or not isinstance(d.recording_length, int) or d.recording_length < 1:
             raise ConfigError(f"data.recording_length must be a number of samples >= 1 (or null), "
                               f"got {d.recording_length!r}")
-    if d.degradation is not None and d.name in ("spoken-digits", "audio-folder", "drums", "drums-folder"):
+    if d.degradation is not None and d.name in ("spoken-digits", "audio-folder", "drums", "drums-folder", "music"):
         from genlab.data.noise import parse_noise
         parse_noise(d.degradation)  # audio: noise:LOW:HIGH
     elif d.degradation is not None:

@@ -48,7 +48,7 @@ def held_out_clips(config, n: int = 16) -> tuple[torch.Tensor, torch.Tensor | No
     from genlab.data.audio_sets import load_audio_dataset
 
     d = config.data
-    split = "test" if d.name in ("spoken-digits", "drums") else "train"
+    split = "test" if d.name in ("spoken-digits", "drums", "music") else "train"
     ds = load_audio_dataset(d.name, split, path=d.path, length=d.audio_length)
     return ds.audio(slice(0, n)), ds.labels[:n] if ds.labels is not None else None
 

@@ -4,6 +4,7 @@
     ds = load_audio_dataset("audio-folder", path="clips/", length=16384)
     ds = load_audio_dataset("drums", "test")                     # hydrogen-drumkits one-shots, cached
     ds = load_audio_dataset("drums-folder", path="my_kits/")      # your one-shots, made the same way
+    ds = load_audio_dataset("music", "train")                    # music21's folk tunes by fluidsynth, cached
 
 Batches are {"audio": float (B, 1, T) in [-1, 1], "labels": int64 (B,)} (labels when the set has them).
 Towards the families an audio source reports channels 1 and `resolution` = the clip length in samples,
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genlab.data import digits, drums
+from genlab.data import digits, drums, music
 from genlab.data.audio import SAMPLE_RATE, fit_length, list_audio, read_audio, to_int16
 from genlab.data.drumkits import CLASSES, build_drums
 from genlab.data.folder import labels_from_subfolders
@@ -27,8 +28,10 @@ from genlab.errors import DataError, GenlabError, unknown
 
 log = logging.getLogger(__name__)
 
-AUDIO_DATASETS = ("spoken-digits", "audio-folder", "drums", "drums-folder")
-ONSET_ALIGNED = ("drums", "drums-folder")  # clips start at the hit: cut or padded at the end, not centred
+AUDIO_DATASETS = ("spoken-digits", "audio-folder", "drums", "drums-folder", "music")
+CACHED_SETS = ("spoken-digits", "drums", "music")  # built once into the cache, with splits train and test
+ONSET_ALIGNED = ("drums", "drums-folder", "music")  # clips start at a hit (or a tune's first note, or mid-tune):
+# cut or padded at the end, not centred
 DESCRIPTIONS = {
     "spoken-digits": "3,840 one-second clips of 'zero'..'nine' at 16 kHz by espeak-ng (192 voices; train 3,200 / "
                      "test 640 by unseen voices), synthesized at fetch time (apt-get install espeak-ng)",
@@ -36,6 +39,9 @@ DESCRIPTIONS = {
     "drums": "752 real drum one-shots from Debian's hydrogen-drumkits (14 kits; train 679 / test 73 by unseen "
              "kits), onset-aligned 16,384-sample clips at 16 kHz, classes kick/snare/hat/tom/cymbal/other",
     "drums-folder": "your drum one-shots (a folder per kit): onset-aligned like drums; classes from file names",
+    "music": "3,995 16,384-sample clips at 16 kHz of 1,000 folk tunes from music21's ABC corpus (4 collections, the "
+             "labels; train 3,547 / test 448 by unseen tunes), played by abc2midi + fluidsynth (apt-get install abcmidi "
+             "fluidsynth)",
 }
 FOLDER_LENGTH = SAMPLE_RATE  # default clip length of a folder: 1 s
 
@@ -131,28 +137,31 @@ def _drums_folder(path: str | None, split: str, strict: bool) -> tuple[np.ndarra
     return splits["train"]["x"], splits["train"]["y"], list(CLASSES), str(Path(path))
 
 
+def _cached_set(name: str):
+    """(load function split -> (clips, labels, source), class names) of a set built into the cache."""
+    if name == "spoken-digits":
+        return digits.load_digits, [str(d) for d in range(10)]
+    if name == "drums":
+        return drums.load_drums, list(CLASSES)
+    return music.load_music, list(music.COLLECTIONS)
+
+
 def load_audio_dataset(name: str, split: str = "train", *, path: str | None = None, length: int | None = None,
                        strict: bool = False) -> AudioDataset:
     """Load an audio set into memory; `length` cuts or pads its clips to that many samples (centred; the
-    onset-aligned drum sets at the end, so a clip still starts at its hit)."""
+    drum sets and music at the end, so a clip still starts at its hit or note)."""
     if name not in AUDIO_DATASETS:
         raise DataError(unknown("audio dataset", name, AUDIO_DATASETS))
     if length is not None and length < 1:
         raise DataError(f"data.audio_length must be >= 1 sample, got {length}")
-    if name == "spoken-digits":
+    if name in CACHED_SETS:
         if split not in ("train", "test", "all"):
             raise DataError(unknown("split", split, ("train", "test", "all")))
-        parts = [digits.load_digits(s) for s in (("train", "test") if split == "all" else (split,))]
+        load, class_names = _cached_set(name)
+        parts = [load(s) for s in (("train", "test") if split == "all" else (split,))]
         clips = np.concatenate([p[0] for p in parts])
         labels = np.concatenate([p[1] for p in parts])
-        class_names, source = [str(d) for d in range(10)], ", ".join(p[2] for p in parts)
-    elif name == "drums":
-        if split not in ("train", "test", "all"):
-            raise DataError(unknown("split", split, ("train", "test", "all")))
-        parts = [drums.load_drums(s) for s in (("train", "test") if split == "all" else (split,))]
-        clips = np.concatenate([p[0] for p in parts])
-        labels = np.concatenate([p[1] for p in parts])
-        class_names, source = list(CLASSES), ", ".join(p[2] for p in parts)
+        source = ", ".join(p[2] for p in parts)
     elif name == "drums-folder":
         clips, labels, class_names, source = _drums_folder(path, split, strict)
         split = "all"

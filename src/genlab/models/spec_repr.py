@@ -102,7 +102,7 @@ def source_clip_batches(source, chunk: int = 256):
     from genlab.data.audio_sets import AudioSource
 
     if not isinstance(source, AudioSource):
-        raise ConfigError(f"spectrogram models train on an audio set (spoken-digits, audio-folder), not on "
+        raise ConfigError(f"spectrogram models train on an audio set (spoken-digits, drums, music, audio-folder), not on "
                           f"{type(source).__name__} batches")
     data = source.data
     for start in range(0, len(data), chunk):
