@@ -156,8 +156,8 @@ def test_label_kept_needs_digit_domains(tmp_path_factory, capsys):
     run = _tiny(tmp_path_factory, "cyclegan-mnist-digits", ["model.depth=1", f"data.domain_b=npz:{tmp / 'b.npz'}"])
     assert main(["eval", str(run), "--metrics", "label_kept", "--n", "4"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.endswith("label_kept needs two labelled digit domains (mnist, digits, opencv-digits); this run "
-                        "translates mnist <-> npz")
+    assert err.endswith("label_kept needs two labelled digit domains (mnist, digits, digits-framed, opencv-digits); "
+                        "this run translates mnist <-> npz")
 
 
 def test_pairs_need_a_test_split():
