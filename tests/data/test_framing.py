@@ -8,10 +8,12 @@ import pytest
 import torch
 
 from genlab.cli import main
+from genlab.config import load_config
 from genlab.data import parse_data_spec
 from genlab.data import sklearn_digits as sd
 from genlab.data.dataset import fetch_dataset, load_dataset
 from genlab.data.framing import center_in_frame, frame_digits
+from genlab.data.sources import build_source
 from genlab.errors import DataError
 
 
@@ -114,3 +116,11 @@ def test_data_list_info_and_fetch_know_digits_framed(tmp_path, capsys):
     fetched = fetch_dataset("digits-framed", data_dir=str(folder))
     assert list(fetched["files"]) == [str(folder / "digits.csv.gz")]
 
+
+def test_it_is_domain_b_of_the_framed_preset(tmp_path, monkeypatch, tiny_npz):
+    monkeypatch.setattr(sd, "digits_file", lambda: _csv(tmp_path / "sk", n=1440) / "digits.csv.gz")
+    cfg = load_config("cyclegan-mnist-digits-framed", ["data.name=npz", f"data.path={tiny_npz}"])
+    assert cfg.data.domain_b == "digits-framed"
+    batch = build_source(cfg.data, batch_size=8, seed=0).next()
+    assert batch["a"].shape == batch["b"].shape == (8, 1, 28, 28)
+    assert ((batch["b"] > -1).any(3).sum(2) == 20).all()  # every B digit is 20 rows tall in its 28x28 frame
