@@ -12,8 +12,8 @@ CycleGAN: on both domains' test splits, the fraction of images genlab's MNIST cl
 source digit: untranslated B images (the baseline), B -> A translations (the MNIST-like direction),
 A -> B translations, and A -> B -> A reconstructions; the cycle errors |F(G(a)) - a|, |G(F(b)) - b|;
 with --fid, FID/KID of the B -> A translations to the MNIST test images.
-reference: no run, only a digit dataset (digits, opencv-digits): the fraction of its first n test images
-that genlab's MNIST classifier labels correctly untranslated (the b_untranslated baseline of a CycleGAN
+reference: no run, only a digit dataset (digits, digits-framed, opencv-digits): the fraction of its first n
+test images that genlab's MNIST classifier labels correctly untranslated (the b_untranslated baseline of a CycleGAN
 with it as domain B), per class, and the histogram of predicted labels.
 Prints one JSON object; --json FILE also writes it; --figure PNG draws the first test images through the model.
 The measurements are genlab's own (metrics/translation.py); `genlab eval RUN --metrics pairs500` and
@@ -109,7 +109,7 @@ def eval_reference(dataset: str, n: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("family", choices=("pix2pix", "cyclegan", "reference"))
-    parser.add_argument("run", help="a run folder; for reference, a digit dataset (digits, opencv-digits)")
+    parser.add_argument("run", help="a run folder; for reference, a digit dataset (digits, digits-framed, opencv-digits)")
     parser.add_argument("--n", type=int, default=500, help="test images (default 500; FID at 500 is biased "
                         "upwards: compare only numbers measured with the same n)")
     parser.add_argument("--gan", help="pix2pix: an unconditional GAN run to compare with")

@@ -24,7 +24,7 @@ from genlab.models import FAMILIES
 
 @dataclass
 class DataConfig:
-    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz, digits, opencv-digits; text: shakespeare, fortunes, text; audio: spoken-digits, audio-folder, drums, drums-folder, music
+    name: str = "mnist"              # dataset: mnist, fashion-mnist, folder, npz, digits, digits-framed, opencv-digits; text: shakespeare, fortunes, text; audio: spoken-digits, audio-folder, drums, drums-folder, music
     split: str = "train"             # train | test | all
     data_dir: str | None = None      # folder with IDX files (mnist, fashion-mnist), instead of the cache
     path: str | None = None          # image folder (folder) or .npz file (npz)
@@ -38,7 +38,7 @@ class DataConfig:
     block_size: int | None = None    # text corpora (shakespeare, fortunes, text): characters per window (default 256)
     audio_length: int | None = None  # audio sets: samples per clip (cut or padded, centred); None keeps the set's
     recording_length: int | None = None  # audio sets: windows of this many samples of clips joined with random pauses (data/recordings.py)
-    domain_b: str | None = None      # unpaired translation: the second domain, a data spec (digits, opencv-digits, fashion-mnist, npz:FILE)
+    domain_b: str | None = None      # unpaired translation: the second domain, a data spec (digits, digits-framed, opencv-digits, fashion-mnist, npz:FILE)
 
 
 @dataclass

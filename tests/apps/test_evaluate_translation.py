@@ -130,6 +130,21 @@ def test_label_kept_reads_opencv_digits_labels_from_the_sheet(tmp_path_factory, 
     assert results["label_kept_images_b"] == n
 
 
+def test_label_kept_of_the_framed_preset_reads_the_framed_digits(tmp_path_factory, digit_classifier, monkeypatch,
+                                                                capsys):
+    monkeypatch.setattr(classifier_module, "load_classifier", lambda name: digit_classifier)
+    run = _tiny(tmp_path_factory, "cyclegan-mnist-digits-framed", ["model.depth=1"])
+    results = _eval_json([str(run), "--metrics", "label_kept", "--n", str(N)], capsys)
+    b_set = load_dataset("digits-framed", "test")
+    b, b_labels = b_set.images[:N], b_set.labels[:N]
+    assert torch.equal(b_labels, load_dataset("digits", "test").labels[:N])  # the same digits, framed
+    model, clf = load_run(run).model, digit_classifier[0]
+    b2a = lambda x: model.translate(x, "b2a")  # noqa: E731
+    assert results["label_kept_b_untranslated"] == label_kept(b, b_labels, clf)
+    assert results["label_kept_b2a"] == label_kept(translate_all(b2a, b), b_labels, clf)
+    assert results["label_kept_images_b"] == N
+
+
 @pytest.mark.parametrize("run, metrics, message", [
     ("p2p", "fid10k", "fid10k does not apply to '{run}', a pix2pix run; measure it with pairs500"),
     ("p2p", "pairs500,label_kept,cycle", "label_kept, cycle do not apply to '{run}', a pix2pix run; measure it "
@@ -156,8 +171,8 @@ def test_label_kept_needs_digit_domains(tmp_path_factory, capsys):
     run = _tiny(tmp_path_factory, "cyclegan-mnist-digits", ["model.depth=1", f"data.domain_b=npz:{tmp / 'b.npz'}"])
     assert main(["eval", str(run), "--metrics", "label_kept", "--n", "4"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.endswith("label_kept needs two labelled digit domains (mnist, digits, opencv-digits); this run "
-                        "translates mnist <-> npz")
+    assert err.endswith("label_kept needs two labelled digit domains (mnist, digits, digits-framed, opencv-digits); "
+                        "this run translates mnist <-> npz")
 
 
 def test_pairs_need_a_test_split():

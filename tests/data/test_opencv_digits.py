@@ -1,5 +1,5 @@
-"""OpenCV's digits.png: slicing the sheet into labelled 20x20 cells, MNIST-style centring in 28x28, the
-per-class split and the cache, on a synthetic sheet in the real file's layout."""
+"""OpenCV's digits.png: slicing the sheet into labelled 20x20 cells, the per-class split and the cache, on a
+synthetic sheet in the real file's layout (the centring itself: test_framing.py)."""
 import hashlib
 
 import numpy as np
@@ -41,33 +41,6 @@ def test_cells_are_read_row_by_row_and_each_class_holds_five_rows():
         assert cells[index, r % 20, c % 20] == 1 + c and cells[index].sum() == 1 + c
         assert labels[index] == r // 5  # rows 0-4 are zeros, ..., rows 45-49 nines
     assert np.bincount(labels).tolist() == [500] * 10
-
-
-def _mass_center(image: np.ndarray) -> tuple[float, float]:
-    mass = image.astype(np.float64)
-    ys, xs = np.mgrid[:image.shape[0], :image.shape[1]]
-    return float((mass * ys).sum() / mass.sum()), float((mass * xs).sum() / mass.sum())
-
-
-def test_centring_moves_the_centre_of_mass_to_14_14_by_a_whole_pixel_shift():
-    cell = np.zeros((20, 20), np.uint8)
-    cell[5:8, 7:10] = 90  # a 3x3 blob centred at (6, 8): its box goes to (8, 6)
-    framed = cv.center_in_frame(cell)
-    assert framed.shape == (28, 28) and framed.dtype == np.uint8
-    assert _mass_center(framed) == (14.0, 14.0)
-    np.testing.assert_array_equal(framed[8:28, 6:26], cell)  # pixel values unchanged
-    weighted = np.zeros((20, 20), np.uint8)
-    weighted[4, 10], weighted[10, 10] = 200, 100  # centre of mass (6, 10) by intensity, not (7, 10)
-    assert _mass_center(cv.center_in_frame(weighted)) == (14.0, 14.0)
-
-
-def test_centring_keeps_the_box_inside_the_frame_and_a_blank_box_in_the_middle():
-    corner = np.zeros((20, 20), np.uint8)
-    corner[0:2, 18:20] = 255  # would need the box at (13, -5): clipped to (8, 0)
-    np.testing.assert_array_equal(cv.center_in_frame(corner)[8:28, 0:20], corner)
-    assert not cv.center_in_frame(np.zeros((20, 20), np.uint8)).any()
-    with pytest.raises(DataError, match="does not fit a 28x28 frame"):
-        cv.center_in_frame(np.zeros((30, 20), np.uint8))
 
 
 def test_splits_take_the_first_400_and_last_100_of_each_class(sheet_dir):

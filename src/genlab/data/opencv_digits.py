@@ -12,7 +12,7 @@ benchmarks/opencv_digits_provenance.py). So this is not a new set of writers: it
 about 0.71 times as large (digits 14-16 px tall where MNIST's are 20) and softer. Keep in mind that genlab's MNIST classifier, and any
 run with MNIST train as the other domain, has seen their originals.
 
-Each cell is placed in a 28x28 frame as MNIST places its 20x20 digit boxes (`center_in_frame`). Splits,
+Each cell is placed in a 28x28 frame as MNIST places its 20x20 digit boxes (`framing.center_in_frame`). Splits,
 per class: the first 400 digits are "train" (4,000), the last 100 "test" (1,000); labels are kept, and
 each split lists its classes in turn (0, 1, ..., 9, 0, ...), so its first n images cover every class.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from genlab.data.cache import verify_sha256
+from genlab.data.framing import center_in_frame
 from genlab.data.images import read_image
 from genlab.data.photos import _CV, _extract
 from genlab.errors import DataError
@@ -34,7 +35,6 @@ FILE_NAME = "digits.png"
 CLASS_NAMES = [str(d) for d in range(10)]
 CELL, ROWS, COLUMNS, ROWS_PER_CLASS = 20, 50, 100, 5  # the sheet's layout
 PER_CLASS, TRAIN_PER_CLASS = 500, 400
-FRAME = 28  # MNIST's image side
 
 
 def digits_png() -> Path:
@@ -59,28 +59,6 @@ def slice_sheet(sheet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     cells = sheet.reshape(ROWS, CELL, COLUMNS, CELL).transpose(0, 2, 1, 3).reshape(-1, CELL, CELL)
     labels = np.repeat(np.arange(ROWS // ROWS_PER_CLASS, dtype=np.int64), ROWS_PER_CLASS * COLUMNS)
     return np.ascontiguousarray(cells), labels
-
-
-def center_in_frame(cell: np.ndarray, frame: int = FRAME) -> np.ndarray:
-    """A digit's box (h, w) uint8 pasted into a frame x frame black image with its centre of mass at
-    (frame / 2, frame / 2) in pixel indices, as MNIST centres its 20x20 boxes (LeCun et al. 1998; MNIST's
-    centres of mass average (14.0, 14.0)). The shift is rounded to whole pixels, so no pixel value
-    changes, and the box is kept inside the frame. A blank box goes in the middle."""
-    h, w = cell.shape
-    if h > frame or w > frame:
-        raise DataError(f"a {w}x{h} digit does not fit a {frame}x{frame} frame")
-    mass = cell.astype(np.float64)
-    total = mass.sum()
-    if total > 0:
-        center_y = (mass.sum(1) @ np.arange(h)) / total
-        center_x = (mass.sum(0) @ np.arange(w)) / total
-        top = int(np.clip(np.floor(frame / 2 - center_y + 0.5), 0, frame - h))
-        left = int(np.clip(np.floor(frame / 2 - center_x + 0.5), 0, frame - w))
-    else:
-        top, left = (frame - h) // 2, (frame - w) // 2
-    out = np.zeros((frame, frame), dtype=np.uint8)
-    out[top:top + h, left:left + w] = cell
-    return out
 
 
 def parse_sheet(path: str | Path) -> tuple[np.ndarray, np.ndarray]:

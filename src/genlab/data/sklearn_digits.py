@@ -7,6 +7,10 @@ the cache and check it; scikit-learn itself is never installed or imported.
 
 Splits: the file is one set, in its own order; "train" is the first 1,437 digits (80 %), "test" the
 last 360. Pixels 0..16 become uint8 round(v * 255 / 16).
+
+Two views of the same digits, labels and split: `digits`, the 8x8 images as they are (a run resizes them to
+its resolution, so at 28 px they fill the frame), and `digits-framed`, each one placed as MNIST places its
+digits (`framing.frame_digits`: resized to 20x20, centred by centre of mass in 28x28).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from genlab.data.cache import verify_sha256
+from genlab.data.framing import frame_digits
 from genlab.data.photos import _extract
 from genlab.errors import DataError
 from genlab.io import cache_dir
@@ -62,3 +67,10 @@ def load_digits(split: str, data_dir: str | None = None) -> tuple[np.ndarray, np
     images, labels = parse_digits(path)
     part = slice(0, TRAIN_COUNT) if split == "train" else slice(TRAIN_COUNT, None)
     return images[part], labels[part], str(path)
+
+
+def load_framed_digits(split: str, data_dir: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """`load_digits` with each digit resized to 20x20 and centred by mass in 28x28, as MNIST's are:
+    (images (N, 1, 28, 28) uint8, labels (N,) int64, source)."""
+    images, labels, source = load_digits(split, data_dir)
+    return frame_digits(images), labels, source

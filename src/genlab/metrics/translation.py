@@ -84,9 +84,10 @@ def cycle_error(forward: Translate, backward: Translate, images: torch.Tensor, b
 
 # -- a run's held-out images, and the named protocols (protocols.py) ----------------------------------------
 
-TEST_SPLIT_DATASETS = ("mnist", "fashion-mnist", "digits", "opencv-digits")  # datasets with a held-out test split
+# datasets with a held-out test split
+TEST_SPLIT_DATASETS = ("mnist", "fashion-mnist", "digits", "digits-framed", "opencv-digits")
 # handwritten digits with labels: genlab's MNIST classifier reads them
-DIGIT_DATASETS = ("mnist", "digits", "opencv-digits")
+DIGIT_DATASETS = ("mnist", "digits", "digits-framed", "opencv-digits")
 
 
 def _check_test_split(protocol: str, name: str) -> None:
