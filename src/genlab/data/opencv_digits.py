@@ -22,10 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from genlab.data.cache import verify_sha256
 from genlab.data.framing import center_in_frame
 from genlab.data.images import read_image
-from genlab.data.photos import _CV, _extract
+from genlab.data.photos import _CV, cached_member
 from genlab.errors import DataError
 from genlab.io import cache_dir
 
@@ -39,15 +38,7 @@ PER_CLASS, TRAIN_PER_CLASS = 500, 400
 
 def digits_png() -> Path:
     """The cached digits.png, fetched from Debian's opencv-doc package and checked on first use."""
-    path = cache_dir() / "opencv-digits" / FILE_NAME
-    if path.is_file():
-        try:
-            verify_sha256(path, SHA256, name=f"cached '{path}'")
-            return path
-        except DataError:
-            pass  # deleted: fetch it again
-    _extract("opencv-doc", {path: (MEMBER, SHA256)})
-    return path
+    return cached_member(cache_dir() / "opencv-digits" / FILE_NAME, "opencv-doc", MEMBER, SHA256)
 
 
 def slice_sheet(sheet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

