@@ -109,6 +109,11 @@ def load_cached_npz(path: Path, manifest: dict[str, str]) -> tuple[np.ndarray, n
         return arrays["x"], arrays["y"], str(path)
 
 
+def checked_files(folder: Path, manifest: dict[str, str]) -> dict[str, str]:
+    """{cached file path: sha256} of a built cache folder, each file checked against its manifest."""
+    return {str(folder / n): verify_sha256(folder / n, d, name=f"cached '{folder / n}'") for n, d in manifest.items()}
+
+
 def apt_download(package: str, version: str, dest: str | os.PathLike, hint: str = "") -> Path:
     """Download one .deb (`apt-get download package=version`) into `dest`; return its path. Never installs."""
     hint = f"; {hint}" if hint else ""

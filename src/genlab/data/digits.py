@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from genlab.data.audio import SAMPLE_RATE, read_audio, to_int16
-from genlab.data.cache import load_cached_npz, save_npz, verify_sha256
+from genlab.data.cache import checked_files, load_cached_npz, save_npz
 from genlab.data.sources import mix_seed
 from genlab.errors import DataError
 from genlab.io import cache_dir, read_manifest, write_json
@@ -145,6 +145,4 @@ def load_digits(split: str) -> tuple[np.ndarray, np.ndarray, str]:
 
 def digits_files() -> dict[str, str]:
     """{cached file path: sha256}, each checked against the manifest, for `genlab data fetch`."""
-    manifest = ensure_digits_cache()
-    return {str(digits_dir() / n): verify_sha256(digits_dir() / n, d, name=f"cached '{digits_dir() / n}'")
-            for n, d in manifest.items()}
+    return checked_files(digits_dir(), ensure_digits_cache())

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from genlab.data.audio import AUDIO_EXTENSIONS, SAMPLE_RATE
-from genlab.data.cache import apt_download, load_cached_npz, save_npz, verify_sha256
+from genlab.data.cache import apt_download, checked_files, load_cached_npz, save_npz, verify_sha256
 from genlab.data.drumkits import CLASSES, CLIP_SAMPLES, build_drums
 from genlab.errors import DataError
 from genlab.io import atomic_path, cache_dir, read_json, read_manifest, sha256_file, write_json
@@ -144,6 +144,4 @@ def drum_kits() -> list[dict]:
 
 def drums_files() -> dict[str, str]:
     """{cached file path: sha256}, each checked against the manifest, for `genlab data fetch`."""
-    manifest = ensure_drums_cache()
-    return {str(drums_dir() / n): verify_sha256(drums_dir() / n, d, name=f"cached '{drums_dir() / n}'")
-            for n, d in manifest.items()}
+    return checked_files(drums_dir(), ensure_drums_cache())

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 from genlab.data.abc import beat_unit, is_playable, playable_abc, split_tunes, title_key
 from genlab.data.audio import SAMPLE_RATE, to_int16
-from genlab.data.cache import fetch_deb_member, load_cached_npz, pip_download, save_npz, verify_sha256
+from genlab.data.cache import checked_files, fetch_deb_member, load_cached_npz, pip_download, save_npz, verify_sha256
 from genlab.data.musicrender import CLIP_SAMPLES, CLIPS_PER_TUNE, music_tools, tool_versions, tune_clips
 from genlab.data.sources import mix_seed
 from genlab.errors import DataError
@@ -196,9 +196,7 @@ def music_tunes() -> list[dict]:
 
 def music_files() -> dict[str, str]:
     """{cached file path: sha256}, each checked against the manifest, for `genlab data fetch`."""
-    manifest = ensure_music_cache()
-    return {str(music_dir() / n): verify_sha256(music_dir() / n, d, name=f"cached '{music_dir() / n}'")
-            for n, d in manifest.items()}
+    return checked_files(music_dir(), ensure_music_cache())
 
 
 def tune_counts(rows: list[dict]) -> dict[str, dict[str, int]]:
