@@ -2,14 +2,38 @@ import hashlib
 
 import pytest
 
-from genlab.data.photos import PHOTOS, SR_MINI, load_collection
+import torch
+
+from genlab.data.photos import PACKAGES, PHOTOS, SR_MINI, WALLPAPERS, fit_within, load_collection
 from genlab.errors import DataError
 
 
 def test_tables_are_disjoint_and_pinned():
-    assert not set(PHOTOS) & set(SR_MINI)
-    digests = [v[2] for v in list(PHOTOS.values()) + list(SR_MINI.values())]
+    assert not set(PHOTOS) & set(SR_MINI) and not set(WALLPAPERS) & (set(PHOTOS) | set(SR_MINI))
+    digests = [v[2] for v in list(PHOTOS.values()) + list(SR_MINI.values()) + list(WALLPAPERS.values())]
     assert len(set(digests)) == len(digests) and all(len(d) == 64 for d in digests)
+    assert len(WALLPAPERS) == 25 and {v[0] for v in WALLPAPERS.values()} <= set(PACKAGES)
+    assert all(v[1].startswith("./usr/share/backgrounds/") for v in WALLPAPERS.values())
+
+
+def test_photos_xl_shares_the_photos_cache_and_has_its_own_for_wallpapers(genlab_home):
+    from genlab.data.photos import _file_path
+    assert _file_path("photos-xl", "china") == _file_path("photos", "china")
+    assert _file_path("photos-xl", "ladybird").parent.name == "photos-xl"
+    assert _file_path("photos-xl", "ladybird").suffix == ".jpg"
+
+
+def test_fit_within_scales_the_longer_side_down_keeping_aspect_and_level():
+    big = torch.full((3, 300, 4080), 77, dtype=torch.uint8)
+    out = fit_within(big, 2040)
+    assert out.shape == (3, 150, 2040) and out.dtype == torch.uint8 and bool((out == 77).all())
+    tall = torch.randint(0, 256, (3, 5000, 1000), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    out = fit_within(tall, 2040)
+    assert out.shape == (3, 2040, 408)
+    # antialiased: a 5:1 reduction of noise averages it (an unfiltered resampling would keep its spread)
+    assert out.float().std() < 0.5 * tall.float().std()
+    small = torch.zeros(3, 100, 2040, dtype=torch.uint8)
+    assert fit_within(small, 2040) is small
 
 
 def test_no_sr_mini_pixels_in_photos_when_cached():
@@ -20,6 +44,17 @@ def test_no_sr_mini_pixels_in_photos_when_cached():
     photos, mini = load_collection("photos"), load_collection("sr-mini")
     assert all(i.dtype.is_floating_point is False and i.shape[0] == 3 for i in photos.values())
     assert not pix(photos) & pix(mini)
+
+
+def test_photos_xl_when_cached_is_photos_plus_wallpapers_within_2040_pixels():
+    from genlab.data.photos import _file_path
+    if not all(_file_path("photos-xl", n).is_file() for n in {**PHOTOS, **WALLPAPERS}):
+        pytest.skip("photos-xl not cached (run `genlab data fetch photos-xl`); not downloading in tests")
+    xl, photos = load_collection("photos-xl"), load_collection("photos")
+    assert list(xl) == list(photos) + list(WALLPAPERS)
+    assert all(torch.equal(xl[n], photos[n]) for n in photos)  # the 27 photos are all smaller than 2040 px
+    assert max(max(im.shape[1:]) for im in xl.values()) == 2040
+    assert xl["ladybird"].shape == (3, 1275, 2040)  # 2560x1600 in mate-backgrounds
 
 
 def test_unknown_collection():

@@ -11,6 +11,9 @@ extract only the listed files into the cache and check each file's sha256; a mis
              ships them, 512x384).
 These are few (27 photos, 8.9 megapixels): enough to test a pipeline, not to train a serious SR
 model; bring DIV2K/Flickr2K or your own folder for that.
+    photos-xl: photos plus 25 photographs among Debian's desktop wallpapers (MATE's and Lomiri's packages),
+             downscaled to at most 2040 px a side as DIV2K's images are: 52 photos, about 70 megapixels,
+             still a tenth of DIV2K's training set.
 """
 from __future__ import annotations
 
@@ -51,6 +54,12 @@ PACKAGES = {
                       "a5b600be67a062e8efc5e90484cd7043c72f04f84209f435ae711e4fd33f87f8"),
     "pyiqa": Package("wheel", "pyiqa==0.1.16",
                      "42bbcf1c274a8b53f040a3ec5ec304a15b7725afb5a85b81050e9cc7e6d09ed4"),
+    "mate-backgrounds": Package("deb", "mate-backgrounds=1.26.0-1",
+                                "7bf4c2209f34b4f61ba6d24c8b58c28b361e82e4b943aae6d42c030169af9e04"),
+    "lomiri-wallpapers-16.04": Package("deb", "lomiri-wallpapers-16.04=20.04.0-2",
+                                       "a99ff6a3bfe451e4cc0682ecb3cc82e71740626d59e4845ae34a0a0e45421eab"),
+    "lomiri-wallpapers-20.04": Package("deb", "lomiri-wallpapers-20.04=20.04.0-2",
+                                       "d44e89b8473aafe64a5b678f014862dc31335aaaf18665c544d985d854f1a709"),
 }
 _CV = "./usr/share/doc/opencv-doc/examples/"
 
@@ -132,16 +141,54 @@ SR_MINI: dict[str, tuple[str, str, str]] = {
     "kodim19": ("pyiqa", "ResultsCalibra/ref_dir/I19.bmp",
                 "b8a2ede827d8db21c45f9ca1fb1c043bcec571b5a7243b4ea1aab3fb4feb7e0b"),
 }
-COLLECTIONS = {"photos": PHOTOS, "sr-mini": SR_MINI}
+_BG = "./usr/share/backgrounds/"
+# Photographs (not the drawings and renders) among Debian's desktop wallpapers: MATE's "nature" set (GPL-2+)
+# and Lomiri's (CC-BY-4.0 / CC-BY-SA-3.0 / CC-BY-SA-4.0, authors in the file names); each package's
+# /usr/share/doc/<package>/copyright has the details. Most are 2-26 megapixel JPEGs.
+WALLPAPERS: dict[str, tuple[str, str, str]] = {
+    **{name.lower(): ("mate-backgrounds", _BG + f"mate/nature/{name}.jpg", digest) for name, digest in (
+        ("Aqua", "5c30118205982da441bf7e6a1ada636a8a0be879408140b3148280c665ed6bce"),
+        ("Blinds", "f7aac0dcc2e06d0491643e84df3da1d9db7c4610f58806a880d56e074799f600"),
+        ("Dune", "8a67c2cb0be8c46b70c237311a4fa4d2b4ac7d39568135384787801fa5cc9a91"),
+        ("FreshFlower", "972b0a0c4e5e3fa93f4f244fc84bc64b121a5eac3aaa5856f1308c1f38a02f8e"),
+        ("Garden", "d3095ee09d425ef23d27155412136cf14fc3c9af76ca58b452f55e23da324e78"),
+        ("GreenMeadow", "8fa0de0aa4089f7319c9fb7a6d006d4cab6023e8c8853731557cff53567b4832"),
+        ("LadyBird", "e35a9a4126ef969c90b29c038058c5a575a20eadd84106a37bf1fa9931e7b61d"),
+        ("RainDrops", "3e4ea9671c28c90a86cf67b3db9daf18c4741587c596333a7529ca589aaa0c16"),
+        ("Storm", "77ca53077831d3237f73393a91fc879158abc046d852941c26e90de336356957"),
+        ("TwoWings", "665e5abf8a5399070a91a9a8e455fe071e5b61697ff78fdeda4e9843ef545aeb"),
+        ("Wood", "19c78500ac00a622e19907ab9cc7d06d46fe08c4a6142759a84195696150ec07"),
+        ("YellowFlower", "254da96256acb7add685679775a04d1e4a5bc8cd13e5a5a3d61351ce198a5306"))},
+    **{file.split("_by_")[0].lower(): ("lomiri-wallpapers-16.04", _BG + file + ".jpg", digest) for file, digest in (
+        ("Bridge_by_Sander_Klootwijk", "bd86b081f9975e2b83527f71e49b9271a8ab40885428395969d9f7d834d7f050"),
+        ("Dragonfly_by_Bolly", "af5af17841009732def24b09bb1e669a1b09d2b4bdeee7812c371101c30d2bb3"),
+        ("Picture_0B_by_freespace", "c8c0ab18e48d9e0419fe42881112137f3afafc27dfddc29ec3a6d54c56d225ad"),
+        ("Picture_1A_by_freespace", "89e86af38d04daaef975665dc2127e9fa76f0fd68f4eea105a2d0ae3390b010b"),
+        ("Wine_by_Jakkub_Mede", "d2e96e6d4da40dd804b3d0ce295e94de04a2d7d9b6785d42cd9d92ba58bced74"),
+        ("aitzgorri_by_Aitzol_Berasategi", "66268e7b48f8854d36a28765fac6e23ec1aee251daa6da1f64715f201020ad36"),
+        ("free_by_Peter_Nerlich", "85a5453c2fed514c75973016f3d862aca62eb7ca087618822469274ac1092373"),
+        ("friends_by_Aitzol_Berasategi", "cc40e313c74e421edffe3403def413c16878ce14661cce7ec5915baeab35538d"),
+        ("life_by_Aitzol_Berasategi", "4c119350ead80201fe256850c3d316309ddfb4bdf10b235ce982dcde0c667c05"),
+        ("picosdeeuropa_by_Aitzol_Berasategi", "414d0072b2f6f2c555deafeaef6e45c4fed6fa9ad26eba6560ca8803959cf97a"),
+        ("seeding_by_Clements_Engelhardt", "a5634d1ab5e41a3568e92d4a894a500c92b891f9ff734e50bd224d6e185a605f"),
+        ("sunset_by_Aitzol_Berasategi", "474dab6a4b9f94dc76c29dfe30e9f5db4af0fd2e33fe5d695f8152b371efca18"))},
+    "kleiber": ("lomiri-wallpapers-20.04", _BG + "Kleiber_by_Lukas_Baubkus.jpg",
+                "6572410c09f4492c74ccadde133565a14c0161617d5917d4c820c66d65a44ba7"),
+}
+XL_MAX_SIDE = 2040  # photos-xl: longer sides are downscaled to this (DIV2K's size), antialiased
+
+COLLECTIONS = {"photos": PHOTOS, "sr-mini": SR_MINI, "photos-xl": {**PHOTOS, **WALLPAPERS}}
 DESCRIPTIONS = {
     "photos": f"{len(PHOTOS)} real RGB photos at their original sizes, from scikit-image, scikit-learn, "
               "opencv-doc and pyiqa packages (training only; too few for serious SR training)",
+    "photos-xl": f"photos + {len(WALLPAPERS)} photographs from Debian's MATE and Lomiri wallpapers, downscaled "
+                 f"to <= {XL_MAX_SIDE} px (training only)",
     "sr-mini": "SR test images, never trained on: 1 of Set5's images, 2 of Set14's, 6 Kodak",
 }
 
 
 def collection_dir(collection: str) -> Path:
-    """The cache folder of one collection ("photos" or "sr-mini")."""
+    """The cache folder of one collection ("photos", "photos-xl" (its own files only) or "sr-mini")."""
     return cache_dir() / collection
 
 
@@ -152,7 +199,8 @@ def _table(collection: str) -> dict[str, tuple[str, str, str]]:
 
 
 def _file_path(collection: str, name: str) -> Path:
-    return collection_dir(collection) / (name + Path(_table(collection)[name][1]).suffix)
+    home = "photos" if collection == "photos-xl" and name in PHOTOS else collection  # one cached copy of each
+    return collection_dir(home) / (name + Path(_table(collection)[name][1]).suffix)
 
 
 def ensure_collection(collection: str, names: list[str] | None = None) -> dict[str, Path]:
@@ -238,15 +286,31 @@ def _read_deb(archive: Path, members: dict[str, Path], tmp: Path) -> dict[str, b
 
 
 def load_collection(collection: str, names: list[str] | None = None) -> dict[str, torch.Tensor]:
-    """{name: uint8 (3, H, W)} of a collection (or some of its images), fetched on first use."""
-    return {n: read_image(p, mode="RGB") for n, p in ensure_collection(collection, names).items()}
+    """{name: uint8 (3, H, W)} of a collection (or some of its images), fetched on first use; photos-xl's
+    images larger than XL_MAX_SIDE on a side are downscaled (`fit_within`)."""
+    images = {n: read_image(p, mode="RGB") for n, p in ensure_collection(collection, names).items()}
+    if collection == "photos-xl":
+        images = {n: fit_within(im, XL_MAX_SIDE) for n, im in images.items()}
+    return images
 
 
-def load_photos(split: str = "train") -> list[torch.Tensor]:
-    """The `photos` training set: uint8 (3, H, W) RGB photos at their original sizes."""
+def fit_within(image: torch.Tensor, max_side: int) -> torch.Tensor:
+    """A uint8 (C, H, W) image scaled down (bicubic, antialiased, aspect kept) so that neither side exceeds
+    max_side; unchanged when it already fits. Downscaling a large JPEG also averages away its block noise."""
+    h, w = image.shape[1:]
+    if max(h, w) <= max_side:
+        return image
+    size = (round(h * max_side / max(h, w)), round(w * max_side / max(h, w)))
+    out = torch.nn.functional.interpolate(image[None].float(), size=size, mode="bicubic", antialias=True,
+                                          align_corners=False)
+    return out[0].round().clamp(0, 255).to(torch.uint8)
+
+
+def load_photos(split: str = "train", collection: str = "photos") -> list[torch.Tensor]:
+    """A photo training set (`photos` or `photos-xl`): uint8 (3, H, W) RGB photos of many sizes."""
     if split != "train":
-        raise DataError(f"'photos' has only the split 'train', got '{split}'; the SR test set is 'sr-mini'")
-    return list(load_collection("photos").values())
+        raise DataError(f"'{collection}' has only the split 'train', got '{split}'; the SR test set is 'sr-mini'")
+    return list(load_collection(collection).values())
 
 
 def collection_info(collection: str) -> dict[str, object]:

@@ -422,6 +422,7 @@ def _folder_images(data) -> list[torch.Tensor]:
 IMAGE_LISTS: dict[str, Callable[..., list[torch.Tensor]]] = {
     "folder": _folder_images,
     "photos": lambda data: load_photos(data.split),  # real photos of many sizes (data/photos.py)
+    "photos-xl": lambda data: load_photos(data.split, "photos-xl"),  # and 25 wallpaper photographs
 }
 
 
