@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from genlab.data.images import read_image, save_image_uint8
 from genlab.data.styles import style_image
-from genlab.data.transforms import to_float, to_uint8
+from genlab.data.transforms import resize_longest, to_float, to_uint8
 from genlab.errors import ConfigError, DataError
 from genlab.io import check_output_file
 from genlab.models.losses import content_loss, gram_matrix, style_loss, total_variation
@@ -161,17 +161,6 @@ def _optimise(x: torch.Tensor, losses: Callable[[], torch.Tensor], steps: int, o
         opt.step()
         with torch.no_grad():
             x.clamp_(-1, 1)
-
-
-def resize_longest(image: torch.Tensor, size: int) -> torch.Tensor:
-    """uint8 (3, H, W) resized (antialiased bicubic) so its longest side is `size`; unchanged if it is."""
-    h, w = image.shape[1:]
-    if max(h, w) == size:
-        return image
-    scale = size / max(h, w)
-    new = (max(1, round(h * scale)), max(1, round(w * scale)))
-    out = F.interpolate(image[None].float(), size=new, mode="bicubic", antialias=True, align_corners=False)
-    return out[0].round().clamp(0, 255).to(torch.uint8)
 
 
 def rgb_to_ycbcr(image: torch.Tensor) -> torch.Tensor:

@@ -29,6 +29,7 @@ import torch
 
 from genlab.data.cache import apt_download, pip_download, verify_sha256
 from genlab.data.images import read_image
+from genlab.data.transforms import resize_longest
 from genlab.errors import DataError
 from genlab.io import atomic_path, cache_dir
 
@@ -297,13 +298,7 @@ def load_collection(collection: str, names: list[str] | None = None) -> dict[str
 def fit_within(image: torch.Tensor, max_side: int) -> torch.Tensor:
     """A uint8 (C, H, W) image scaled down (bicubic, antialiased, aspect kept) so that neither side exceeds
     max_side; unchanged when it already fits. Downscaling a large JPEG also averages away its block noise."""
-    h, w = image.shape[1:]
-    if max(h, w) <= max_side:
-        return image
-    size = (round(h * max_side / max(h, w)), round(w * max_side / max(h, w)))
-    out = torch.nn.functional.interpolate(image[None].float(), size=size, mode="bicubic", antialias=True,
-                                          align_corners=False)
-    return out[0].round().clamp(0, 255).to(torch.uint8)
+    return image if max(image.shape[1:]) <= max_side else resize_longest(image, max_side)
 
 
 def load_photos(split: str = "train", collection: str = "photos") -> list[torch.Tensor]:

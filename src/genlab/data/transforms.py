@@ -89,3 +89,14 @@ def random_translate(images: torch.Tensor, max_shift: int, generator: torch.Gene
     cols = (dx[:, None] + torch.arange(w, device=images.device))[:, None, :]  # (B, 1, W)
     batch = torch.arange(b, device=images.device)[:, None, None]
     return padded.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)  # (B, C, H, W)
+
+
+def resize_longest(image: torch.Tensor, size: int) -> torch.Tensor:
+    """uint8 (3, H, W) resized (antialiased bicubic) so its longest side is `size`; unchanged if it is."""
+    h, w = image.shape[1:]
+    if max(h, w) == size:
+        return image
+    scale = size / max(h, w)
+    new = (max(1, round(h * scale)), max(1, round(w * scale)))
+    out = F.interpolate(image[None].float(), size=new, mode="bicubic", antialias=True, align_corners=False)
+    return out[0].round().clamp(0, 255).to(torch.uint8)
