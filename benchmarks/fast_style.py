@@ -1,15 +1,19 @@
-"""Fast style transfer against Gatys' optimisation: content and Gram style losses of both results on the same
-photos, and the speed of one forward pass at 512x512. Run:
+"""Fast style transfer (Johnson et al. 2016; AdaIN) against Gatys' optimisation: content and Gram style losses
+of each result on the same photos and paintings, and the speed of one forward pass at 512x512. Run:
 
     python benchmarks/fast_style.py --run runs/fast-style-starry-night --size 256 --gatys-steps 150 \\
         --gallery docs/images/fast-style-gallery.jpg
+    python benchmarks/fast_style.py --run RUN_ADAIN [RUN_JOHNSON ...] --styles starry-night klimt \\
+        --gatys-cache ~/.cache/genlab/bench/gatys --gallery docs/images/style-gallery.jpg
     python benchmarks/fast_style.py --run RUN --speed-only --threads 2        # images/s at 512x512
 
-Photos: square centre crops of sr-mini images (never trained on), resized to --size. Both results are
+Photos: square centre crops of sr-mini images (never trained on), resized to --size. Every result is
 scored with the same measure: Gatys' normalised losses (models/losses.py) on the ImageNet VGG19 with
-average pooling, content at relu4_2 against the photo, style at relu1_1..relu5_1 against the run's
-painting at --size longest side; "photo" is the unstylized photo, for scale. Prints a JSON line per photo
-and writes --json.
+average pooling, content at relu4_2 against the photo, style at relu1_1..relu5_1 against the painting at
+--size longest side; "photo" is the unstylized photo, for scale. A johnson run stylizes only its own
+painting; an AdaIN run any (the painting is its style input, alpha 1). The gallery has a row per painting
+and photo: photo | Gatys | johnson | AdaIN (grey where no run covers the painting). Prints a JSON line per
+row and writes --json.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 def square(image: torch.Tensor, size: int) -> torch.Tensor:
     """uint8 (3, H, W) -> its centre square resized to size x size (uint8)."""
-    from genlab.apps.stylize import resize_longest
+    from genlab.data.transforms import resize_longest
 
     _, h, w = image.shape
     side = min(h, w)
@@ -60,33 +64,72 @@ def speed(run, size: int, reps: int, warmup: int) -> tuple[float, float]:
     return reps / (time.perf_counter() - start), (time.process_time() - cpu) / reps
 
 
+def painting_grams(vgg, painting: torch.Tensor, size: int) -> dict:
+    """Gram matrices of `painting` (uint8) at `size` longest side, at STYLE_LAYERS."""
+    from genlab.data.transforms import resize_longest
+    from genlab.models.losses import gram_matrix
+
+    with torch.no_grad():
+        feats = vgg(resize_longest(painting, size)[None].float() / 127.5 - 1, STYLE_LAYERS)
+    return {k: gram_matrix(v) for k, v in feats.items()}
+
+
+def gatys_cached(photo: torch.Tensor, painting: torch.Tensor, key: str, args, vgg) -> tuple[torch.Tensor, float]:
+    """Gatys' result for `photo` in `painting`'s style and the seconds it took, from --gatys-cache when that
+    holds it (KEY.png + KEY.json; the cache is keyed by photo, style, size and steps only: clear it when
+    the optimiser changes)."""
+    from genlab.apps.stylize import style_transfer
+    from genlab.data.images import read_image
+    from genlab.io import write_json
+    from genlab.viz import save_image
+
+    png = json_path = None
+    if args.gatys_cache:
+        from pathlib import Path
+
+        png, json_path = (Path(args.gatys_cache) / f"{key}{ext}" for ext in (".png", ".json"))
+        if png.exists() and json_path.exists():
+            return read_image(png, "RGB"), json.loads(json_path.read_text())["seconds"]
+    start = time.perf_counter()
+    image = style_transfer(photo, painting, size=args.size, steps=args.gatys_steps, vgg=vgg,
+                           progress=lambda *a: None).image
+    seconds = round(time.perf_counter() - start, 1)
+    if png is not None:
+        png.parent.mkdir(parents=True, exist_ok=True)
+        save_image(image.permute(1, 2, 0).contiguous().numpy(), png)
+        write_json(json_path, {"seconds": seconds})
+    return image, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", nargs="+", required=True, help="trained johnson style runs (and/or adain for speed)")
+    parser.add_argument("--run", nargs="+", required=True, help="trained style runs: johnson and/or adain")
     parser.add_argument("--size", type=int, default=256, help="side of the square photos for the loss comparison")
     parser.add_argument("--speed-size", type=int, default=512)
-    parser.add_argument("--gatys-steps", type=int, default=150)
+    parser.add_argument("--gatys-steps", type=int, default=150, help="L-BFGS evaluations; 0 leaves Gatys out")
+    parser.add_argument("--gatys-cache", help="folder that keeps Gatys' results between calls (PNG + seconds)")
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--photos", nargs="+", default=list(PHOTOS), help="sr-mini image names")
+    parser.add_argument("--styles", nargs="+", help="paintings (default: the runs' own: a johnson run's style, an "
+                                                     "adain run's training styles)")
     parser.add_argument("--speed-only", action="store_true")
-    parser.add_argument("--gallery", help="PNG: a row per photo: photo, then fast | Gatys per johnson run")
+    parser.add_argument("--no-speed", action="store_true", help="only the losses and the gallery")
+    parser.add_argument("--gallery", help="image: a row per photo and painting: photo | Gatys | johnson | adain")
     parser.add_argument("--json", default="benchmarks/fast_style.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
     from genlab.apps.fast_stylize import stylize_with_run
-    from genlab.apps.stylize import resize_longest, style_transfer
     from genlab.data.srmini import load_sr_mini
     from genlab.data.styles import style_image
-    from genlab.models.losses import gram_matrix
     from genlab.models.pretrained import load_vgg19
     from genlab.train.run import load_run
 
     runs = [load_run(r) for r in args.run]
     results = {"threads": args.threads, "speed": [], "losses": []}
-    for run in runs:
+    for run in [] if args.no_speed else runs:
         ips, cpu = speed(run, args.speed_size, args.reps, args.warmup)
         row = {"run": run.path.name, "net": run.config.model.net, "width": run.config.model.width,
                "step": run.step, "size": args.speed_size, "images_per_s": round(ips, 3),
@@ -95,34 +138,48 @@ def main() -> None:
         results["speed"].append(row)
         print(json.dumps(row), flush=True)
     if not args.speed_only:
+        nets = {run.config.model.net for run in runs}
+        unknown = nets - {"johnson", "adain"}
+        if unknown:
+            parser.error(f"--run: nets {sorted(unknown)} are not style nets; expected johnson or adain runs")
+        styles = args.styles or list(dict.fromkeys(
+            s for run in runs for s in ([run.config.model.style] if run.config.model.net == "johnson"
+                                        else run.config.model.styles)))
+        columns = (["gatys"] if args.gatys_steps else []) + [n for n in ("johnson", "adain") if n in nets]
         vgg = load_vgg19(pooling="avg")
         photos = load_sr_mini(args.photos)
         gallery = []
-        for name in args.photos:
-            photo = square(photos[name], args.size)
-            gallery.append(photo)
-            for run in (r for r in runs if r.config.model.net == "johnson"):
-                painting = style_image(run.config.model.style)
-                with torch.no_grad():
-                    feats = vgg(resize_longest(painting, args.size)[None].float() / 127.5 - 1, STYLE_LAYERS)
-                grams = {k: gram_matrix(v) for k, v in feats.items()}
-                fast = stylize_with_run(run, photo)
-                start = time.perf_counter()
-                gatys = style_transfer(photo, painting, size=args.size, steps=args.gatys_steps, vgg=vgg,
-                                       progress=lambda *a: None)
-                gatys_s = time.perf_counter() - start
-                row = {"photo": name, "style": run.config.model.style, "run": run.path.name, "step": run.step,
-                       "size": args.size, "photo_losses": scores(vgg, photo, photo, grams),
-                       "fast": {**scores(vgg, fast.image, photo, grams), "seconds": round(fast.seconds, 3)},
-                       "gatys": {**scores(vgg, gatys.image, photo, grams), "seconds": round(gatys_s, 1),
-                                 "steps": args.gatys_steps}}
+        for style in styles:
+            painting = style_image(style)
+            grams = painting_grams(vgg, painting, args.size)
+            for name in args.photos:
+                photo = square(photos[name], args.size)
+                row = {"photo": name, "style": style, "size": args.size,
+                       "photo_losses": scores(vgg, photo, photo, grams)}
+                cells = {}
+                if args.gatys_steps:
+                    image, seconds = gatys_cached(photo, painting, f"{name}-{style}-{args.size}-{args.gatys_steps}",
+                                                  args, vgg)
+                    row["gatys"] = {**scores(vgg, image, photo, grams), "seconds": seconds, "steps": args.gatys_steps}
+                    cells["gatys"] = image
+                for run in runs:
+                    net = run.config.model.net
+                    if net == "johnson" and run.config.model.style != style or net in cells:
+                        continue
+                    out = stylize_with_run(run, photo, painting if net == "adain" else None)
+                    row[net] = {**scores(vgg, out.image, photo, grams), "seconds": round(out.seconds, 3),
+                                "run": run.path.name, "step": run.step}
+                    cells[net] = out.image
                 results["losses"].append(row)
                 print(json.dumps(row), flush=True)
-                gallery += [fast.image, gatys.image]
+                blank = torch.full_like(photo, 128)  # no run for this painting
+                gallery += [photo] + [cells.get(c, blank) for c in columns]
         if args.gallery:
             from genlab.viz import save_image
-            columns = 1 + 2 * sum(r.config.model.net == "johnson" for r in runs)
-            save_image(torch.stack(gallery), args.gallery, nrow=columns)
+
+            save_image(torch.stack(gallery), args.gallery, nrow=1 + len(columns))
+            print(f"gallery: {args.gallery} (rows: {' x '.join(styles)} x {' '.join(args.photos)}; columns: photo | "
+                  f"{' | '.join(columns)})", flush=True)
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1)
 

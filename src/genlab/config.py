@@ -33,6 +33,7 @@ class DataConfig:
     strict: bool = False             # folder: fail on an unreadable image instead of skipping it
     binarize: str = "none"           # none | dynamic (Bernoulli pixels per batch) | fixed (drawn once)
     patch_size: int | None = None    # train on random patches this many pixels square (images of any size)
+    augment: bool = False            # random patches: also a random flip and quarter turn (the square's 8 symmetries)
     degradation: str | None = None   # make {inputs, targets} pairs: bicubic-x2, ... (data/degrade.py); audio: noise:-5:15
     workers: int = 0                 # stream an image folder with this many reader processes (0: load it into memory)
     block_size: int | None = None    # text corpora (shakespeare, fortunes, text): characters per window (default 256)
@@ -264,6 +265,10 @@ def _validate_data_sources(d: DataConfig) -> None:
         raise ConfigError(f"data.block_size must be a number of characters >= 1 (or null), got {d.block_size}")
     if d.workers and d.name != "folder":
         raise ConfigError(f"data.workers streams an image folder (data.name: folder), not '{d.name}'")
+    if not isinstance(d.augment, bool):
+        raise ConfigError(f"data.augment must be true or false, got {d.augment!r}")
+    if d.augment and d.patch_size is None:
+        raise ConfigError("data.augment flips and turns random patches; set data.patch_size too (or unset data.augment)")
     if (d.patch_size is not None or d.workers) and d.binarize != "none":
         raise ConfigError(f"data.binarize '{d.binarize}' works on whole in-memory images; "
                           "it cannot be combined with data.patch_size or data.workers")

@@ -36,10 +36,16 @@ def test_train_then_sample_wavs(tiny_wavs, tmp_path, capsys):
     assert main(["sample", str(run), "--n", "5", "--labels", "0-3", "--out", str(out), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["clips"] == 5
-    wavs = sorted(out.glob("*.wav"))
+    wavs = sorted(out.glob("seed*.wav"))
     assert [w.name for w in wavs] == [f"seed{i:06d}-label{i % 4}.wav" for i in range(5)]
     x, rate = soundfile.read(wavs[0])
     assert rate == 16000 and x.shape == (1024,) and np.abs(x).max() <= 1
+    # all.wav: the five clips in seed order, each followed by 0.25 s of silence
+    joined, rate = soundfile.read(out / "all.wav")
+    assert rate == 16000 and joined.shape == (5 * (1024 + 4000),)
+    for i, wav in enumerate(wavs):
+        np.testing.assert_array_equal(joined[i * 5024:i * 5024 + 1024], soundfile.read(wav)[0])
+        assert not joined[i * 5024 + 1024:(i + 1) * 5024].any()
     assert (out / "spectrograms.png").is_file()
     # each clip depends only on its seed: seed 3 alone is the same clip
     assert main(["sample", str(run), "--seeds", "3", "--labels", "3", "--out", str(tmp_path / "one")]) == 0

@@ -115,6 +115,25 @@ def test_patches_of_images_of_any_size_resume_exactly_and_come_from_the_images()
     assert torch.equal(whole[0::2], halves[0]) and torch.equal(whole[1::2], halves[1])
 
 
+def _symmetries(patch):
+    """The eight symmetries of a square (C, S, S) patch: four quarter turns, each mirrored or not."""
+    return [torch.rot90(p, k, (-2, -1)) for p in (patch, patch.flip(-1)) for k in range(4)]
+
+
+def test_augmented_patches_are_the_plain_patches_flipped_and_turned_and_resume_exactly():
+    photos = _photos()
+    make = lambda augment: PatchSource(photos, patch_size=16, batch_size=6, seed=5, augment=augment)  # noqa: E731
+    augmented = _check_resume(lambda: make(True), k_before=2, k_after=6)
+    plain = _take(make(False), 8)
+    seen = set()
+    for a, p in zip(augmented, plain):
+        for x, y in zip(a["images"], p["images"]):  # the same place, then one of the 8 symmetries
+            matches = [i for i, sym in enumerate(_symmetries(y)) if torch.equal(sym, x)]
+            assert matches, "an augmented patch is not a symmetry of the plain patch at the same place"
+            seen.add(matches[0])
+    assert len(seen) == 8  # 48 patches use every symmetry
+
+
 def test_an_image_smaller_than_the_patch_is_named():
     with pytest.raises(DataError, match="image 3 is 20x20 pixels, smaller than data.patch_size 24"):
         PatchSource(_photos(), patch_size=24, batch_size=4, seed=0)
@@ -177,6 +196,14 @@ def test_build_source_picks_the_source_from_the_data_config(tiny_npz, photo_fold
     patches = build_source(_cfg("data.name=folder", f"data.path={photo_folder}", "data.patch_size=16"),
                            batch_size=4, seed=0)
     assert isinstance(patches, PatchSource) and patches.next()["images"].shape == (4, 3, 16, 16)
+    assert patches.augment is False
+    augmented = build_source(_cfg("data.name=folder", f"data.path={photo_folder}", "data.patch_size=16",
+                                  "data.augment=true"), batch_size=4, seed=0)
+    assert augmented.augment is True
+    streamed_aug = build_source(_cfg("data.name=folder", f"data.path={photo_folder}", "data.patch_size=16",
+                                     "data.workers=1", "data.augment=true"), batch_size=4, seed=0)
+    assert streamed_aug.dataset.augment is True
+    streamed_aug.close()
     streamed = build_source(_cfg("data.name=folder", f"data.path={photo_folder}", "data.patch_size=16",
                                  "data.workers=1", "data.degradation=bicubic-x4"), batch_size=4, seed=0)
     assert isinstance(streamed, PairedSource) and isinstance(streamed.source, FolderStreamSource)
@@ -193,6 +220,8 @@ def test_build_source_picks_the_source_from_the_data_config(tiny_npz, photo_fold
     (["data.degradation=bicubic-x5"], "'bicubic-x5' is unknown"),
     (["data.patch_size=30", "data.degradation=bicubic-x4"], "data.patch_size 30 is not a multiple of the scale 4"),
     (["data.patch_size=32", "data.binarize=dynamic"], "cannot be combined with data.patch_size"),
+    (["data.augment=true"], "data.augment flips and turns random patches; set data.patch_size too"),
+    (["data.patch_size=32", "data.augment=3"], "data.augment must be true or false, got 3"),
 ])
 def test_bad_source_settings_are_config_errors(overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -201,4 +230,4 @@ def test_bad_source_settings_are_config_errors(overrides, message):
 
 def test_old_configs_get_the_new_data_keys_with_defaults():
     data = load_config(None, ["data.name=mnist"]).data
-    assert (data.patch_size, data.degradation, data.workers) == (None, None, 0)
+    assert (data.patch_size, data.degradation, data.workers, data.augment) == (None, None, 0, False)

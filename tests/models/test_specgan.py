@@ -119,8 +119,9 @@ def test_sample_cli_writes_wavs_of_the_clip_length(tiny_wavs, tmp_path, capsys):
     out = tmp_path / "clips"
     assert main(["sample", str(run.path), "--n", "4", "--labels", "0-3", "--out", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["clips"] == 4
-    wavs = sorted(out.glob("*.wav"))
+    wavs = sorted(out.glob("seed*.wav"))
     assert [w.name for w in wavs] == [f"seed{i:06d}-label{i}.wav" for i in range(4)]
+    assert soundfile.info(out / "all.wav").frames == 4 * (1024 + 4000)
     x, rate = soundfile.read(wavs[2])
     assert rate == 16000 and x.shape == (1024,) and np.abs(x).max() <= 1 and np.abs(x).max() > 0
     assert (out / "spectrograms.png").is_file()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from genlab.data.audio import write_wav
+from genlab.data.audio import write_wav, write_wav_strip
 from genlab.data.spectral import spectrogram_images
 from genlab.io import check_output_dir
 from genlab.viz import save_image
@@ -15,14 +15,16 @@ from genlab.viz import save_image
 
 def write_audio_samples(clips: torch.Tensor, out: str | Path, *, seeds: list[int], sample_rate: int,
                         labels: list[int] | None = None) -> list[Path]:
-    """Clips (n, 1, T) in [-1, 1] -> OUT/seed000007[-label3].wav each, and OUT/spectrograms.png (one cell
-    per clip, in seed order). Returns the paths written, the grid last."""
+    """Clips (n, 1, T) in [-1, 1] -> OUT/seed000007[-label3].wav each, OUT/all.wav (the clips in seed order,
+    0.25 s of silence after each: one file to listen to) and OUT/spectrograms.png (one cell per clip, in
+    seed order). Returns the paths written, the grid last."""
     folder = check_output_dir(out, "--out")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for i, (seed, clip) in enumerate(zip(seeds, clips)):
         tag = f"-label{labels[i % len(labels)]}" if labels else ""
         written.append(write_wav(folder / f"seed{seed:06d}{tag}.wav", clip[0], sample_rate))
+    written.append(write_wav_strip(folder / "all.wav", clips[:, 0], sample_rate))
     written.append(save_image(spectrogram_images(clips[:, 0]), folder / "spectrograms.png",
                               nrow=min(len(clips), 8)))
     return written

@@ -448,7 +448,7 @@ def build_source(data, *, batch_size: int, seed: int, rank: int = 0, world: int 
         source: Source = FolderStreamSource(
             data.path, batch_size=batch_size, seed=seed, patch_size=data.patch_size,
             resolution=None if data.patch_size else (data.resolution or 64), channels=data.channels,
-            workers=data.workers, **ranks)
+            workers=data.workers, augment=data.augment, **ranks)
     elif data.patch_size is not None:
         if data.binarize != "none":
             raise ConfigError("data.binarize works on whole in-memory images; unset data.patch_size")
@@ -458,7 +458,8 @@ def build_source(data, *, batch_size: int, seed: int, rank: int = 0, world: int 
             ds = load_dataset(data.name, data.split, data_dir=data.data_dir, path=data.path,
                               resolution=data.resolution, channels=data.channels, strict=data.strict)
             images = list(ds.images)
-        source = PatchSource(images, patch_size=data.patch_size, batch_size=batch_size, seed=seed, **ranks)
+        source = PatchSource(images, patch_size=data.patch_size, batch_size=batch_size, seed=seed,
+                             augment=data.augment, **ranks)
     else:
         ds = load_dataset(data.name, data.split, data_dir=data.data_dir, path=data.path,
                           resolution=data.resolution, channels=data.channels, strict=data.strict)
