@@ -114,3 +114,18 @@ def test_cyclegan_of_identity_translators_has_zero_cycle_and_identity_loss():
         pred_b, pred_a = model.d_b(batch["a"]), model.d_a(batch["b"])
         expected = F.mse_loss(pred_b, torch.ones_like(pred_b)) + F.mse_loss(pred_a, torch.ones_like(pred_a))
     assert logs["loss_adv"] == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_cycle_noise_reaches_the_cycle_loss_only():
+    """Identity translators: without noise the cycle loss is 0; with noise of std s on the way back it is
+    E|N(0, s^2)| = s sqrt(2 / pi) per direction, while the identity loss stays 0."""
+    cfg = CycleGANConfig(width=4, depth=1, d_width=4, d_layers=1, pool_size=0, cycle_noise=0.1)
+    model = CycleGAN(cfg, img_channels=1, img_resolution=32)
+    nets = {**model.trainable(), "g_ab": torch.nn.Identity(), "g_ba": torch.nn.Identity()}
+    batch = {"a": torch.rand(16, 1, 32, 32), "b": torch.rand(16, 1, 32, 32)}
+    torch.manual_seed(0)
+    logs = model.train_step(batch, nets, lambda loss, name: loss.backward() if loss.requires_grad else None)
+    assert logs["loss_cycle"] == pytest.approx(2 * 0.1 * (2 / torch.pi) ** 0.5, rel=0.03)
+    assert logs["loss_identity"] == 0
+    with pytest.raises(Exception, match="cycle_noise must be >= 0"):
+        CycleGAN(CycleGANConfig(cycle_noise=-0.1), img_channels=1, img_resolution=32)

@@ -6,6 +6,11 @@ Objective (eq. 3, with the least-squares GAN loss of sec. 4 and the identity los
         + lambda_id * lambda (||G(b) - b||_1 + ||F(a) - a||_1),      lambda = 10, lambda_id = 0.5.
 The discriminators see fakes from a history of 50 generated images (Shrivastava et al. 2017), so they
 do not forget what the generators made a few steps ago. Batches are {"a", "b"} (data/unpaired.py).
+
+A cycle can be kept while the translation loses its content: G hides a in a faint, invisible signal in
+G(a) that F decodes (Chu et al. 2017, "CycleGAN, a master of steganography"). `cycle_noise` adds Gaussian
+noise of that std to G(a) and F(b) on the cycle's way back only (Bashkirova et al. 2019), so what F needs
+must be visible. The noise comes from torch's global RNG, saved in checkpoints (exact resume).
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ class CycleGANConfig:
     cycle_weight: float = 10.0        # lambda of the cycle-consistency loss
     identity_weight: float = 0.5      # lambda_id, relative to lambda (the reference code's convention)
     pool_size: int = 50               # generated images each D's history holds (0: no history)
+    cycle_noise: float = 0.0          # std of Gaussian noise on G(a) and F(b) before the way back (0: none)
     lr: float = 2e-4                  # Adam learning rate of all nets
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas
 
@@ -42,8 +48,8 @@ class CycleGANConfig:
         check_translator_nets(self)
         if min(self.width, self.depth, self.d_width, self.d_layers) < 1:
             raise ConfigError("model.width, depth, d_width and d_layers must be >= 1")
-        if min(self.cycle_weight, self.identity_weight, self.pool_size) < 0:
-            raise ConfigError("model.cycle_weight, identity_weight and pool_size must be >= 0")
+        if min(self.cycle_weight, self.identity_weight, self.pool_size, self.cycle_noise) < 0:
+            raise ConfigError("model.cycle_weight, identity_weight, pool_size and cycle_noise must be >= 0")
 
 
 class ImagePool(nn.Module):
@@ -129,7 +135,11 @@ class CycleGAN(Family):
         finally:
             for d in (D_a, D_b):
                 d.requires_grad_(True)
-        cycle = F.l1_loss(Fn(fake_b), real_a) + F.l1_loss(G(fake_a), real_b)
+        back_b, back_a = fake_b, fake_a
+        if self.cfg.cycle_noise > 0:  # the source cannot hide in faint detail that noise drowns (steganography)
+            back_b = fake_b + self.cfg.cycle_noise * torch.randn_like(fake_b)
+            back_a = fake_a + self.cfg.cycle_noise * torch.randn_like(fake_a)
+        cycle = F.l1_loss(Fn(back_b), real_a) + F.l1_loss(G(back_a), real_b)
         loss_g = adv + lam * cycle
         logs = {"loss_adv": adv.item(), "loss_cycle": cycle.item()}
         if lam_id > 0:  # each translator should leave an image of its own output domain alone
