@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--kid", action="store_true", help="also kid_patches (Inception on ~840 patches per model)")
     parser.add_argument("--self-ensemble", action="store_true",
                         help="also each run with the 8-way geometric self-ensemble (EDSR+), as a second row")
+    parser.add_argument("--device", default="cpu", help="where the runs' nets run (cpu, cuda)")
     args = parser.parse_args()
     protocols = "psnr_y,ssim_y" + (",kid_patches" if args.kid else "")
     print(f"{'model':36s} scale PSNR-Y  SSIM-Y  vs bicubic{' KIDx1e3' if args.kid else ''}  seconds")
@@ -58,7 +59,7 @@ def main() -> None:
         done[scale] = rows[0]["psnr_y"]
         print("\n".join(row(r, done[scale]) for r in rows))
     for path in args.runs:
-        run = load_run(path)
+        run = load_run(path, args.device)
         scale = run.model.scale
         if scale not in done:
             rows = baselines(scale, protocols)
