@@ -103,7 +103,8 @@ def gatys_cached(photo: torch.Tensor, painting: torch.Tensor, key: str, args, vg
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", nargs="+", required=True, help="trained style runs: johnson and/or adain")
+    parser.add_argument("--run", nargs="*", default=[], help="trained style runs: johnson and/or adain (none: Gatys "
+                                                              "alone, with --styles)")
     parser.add_argument("--size", type=int, default=256, help="side of the square photos for the loss comparison")
     parser.add_argument("--speed-size", type=int, default=512)
     parser.add_argument("--gatys-steps", type=int, default=150, help="L-BFGS evaluations; 0 leaves Gatys out")
@@ -142,6 +143,10 @@ def main() -> None:
         unknown = nets - {"johnson", "adain"}
         if unknown:
             parser.error(f"--run: nets {sorted(unknown)} are not style nets; expected johnson or adain runs")
+        if not (args.styles or runs):
+            parser.error("give --run RUN... or --styles NAME... (Gatys alone)")
+        if not (args.gatys_steps or runs):
+            parser.error("nothing to compare: no --run and --gatys-steps 0")
         styles = args.styles or list(dict.fromkeys(
             s for run in runs for s in ([run.config.model.style] if run.config.model.net == "johnson"
                                         else run.config.model.styles)))
