@@ -308,7 +308,8 @@ def cmd_data(args) -> int:
         info = corpus_info(args.name)
         _emit(args, info, "\n".join(f"{k:12s} {v!r}" if k == "vocab" else f"{k:12s} {v}" for k, v in info.items()))
         return 0
-    if args.name.split(":")[0] in ("spoken-digits", "audio-folder", "drums", "drums-folder", "music"):  # cli_audio.py
+    if args.name.split(":")[0] in ("spoken-digits", "audio-folder", "drums", "drums-folder", "music",
+                                     "real-speech"):  # cli_audio.py
         from genlab.cli_audio import data_audio
         return data_audio(args)
     if args.name in photos.COLLECTIONS:
@@ -544,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "  genlab data fetch spoken-digits     # synthesized by espeak-ng (apt-get install espeak-ng)\n"
                 "  genlab data fetch drums             # hydrogen-drumkits one-shots (apt-get download, ~143 MB)\n"
                 "  genlab data fetch music             # folk tunes (music21 wheel) by fluidsynth (apt-get install abcmidi fluidsynth)\n"
+                "  genlab data fetch real-speech       # 14 real utterances (pocketsphinx-testdata, apt-get download, 1.8 MB)\n"
                 "  genlab data info audio-folder:recordings/")
     d.add_argument("action", choices=["list", "info", "fetch"])
     d.add_argument("name", nargs="?")

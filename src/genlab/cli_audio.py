@@ -26,10 +26,27 @@ def sample_audio(args, run, seeds: list[int], labels: list[int] | None) -> int:
     return 0
 
 
+def _real_speech(args) -> int:
+    """`genlab data fetch|info real-speech`: the recordings, fetched and checked, with their durations."""
+    from genlab.data.audio import SAMPLE_RATE
+    from genlab.data.real_speech import load_real_speech, real_speech_dir, real_speech_files
+
+    files = real_speech_files()
+    seconds = {n: round(len(a) / SAMPLE_RATE, 2) for n, a in load_real_speech().items()}
+    info = {"name": "real-speech", "cache": str(real_speech_dir()), "files": files, "seconds": seconds}
+    text = (f"real-speech: {len(files)} recordings, {sum(seconds.values()):.1f} s at {SAMPLE_RATE} Hz, "
+            f"cached in {info['cache']}\n" + "\n".join(f"  {p}  {s:.2f} s  sha256 {d}" for (p, d), s
+                                                       in zip(files.items(), seconds.values())))
+    _emit(args, info, text)
+    return 0
+
+
 def _fetch_audio(args, name: str) -> int:
     from genlab.data import digits, drums, music
     from genlab.data.drumkits import licence_markdown
 
+    if name == "real-speech":
+        return _real_speech(args)
     if name not in CACHED_SETS:
         raise GenlabError(f"dataset '{name}' is read from your own files; nothing to fetch (use {name}:DIR)")
     if name == "spoken-digits":
@@ -72,10 +89,12 @@ def interpolate_audio_report(args, run) -> int:
 
 
 def data_audio(args) -> int:
-    """`genlab data fetch|info spoken-digits|drums|music` and `genlab data info audio-folder:DIR|drums-folder:DIR`."""
+    """`genlab data fetch|info spoken-digits|drums|music|real-speech` and `genlab data info audio-folder:DIR|drums-folder:DIR`."""
     from genlab.data.audio_sets import load_audio_dataset
 
     name, _, path = args.name.partition(":")
+    if name == "real-speech":
+        return _real_speech(args)
     if name in CACHED_SETS and path and path not in ("train", "test"):
         raise GenlabError(f"{name} has splits train and test, not '{path}'")
     if args.action == "fetch":

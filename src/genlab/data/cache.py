@@ -158,6 +158,23 @@ def extract_deb_member(deb: str | os.PathLike, member: str, dest: str | os.PathL
         raise DataError(f"'{Path(deb).name}' holds no file '{wanted}'")
 
 
+def read_deb_members(archive: Path, members, tmp: Path) -> dict[str, bytes]:
+    """{member: bytes} of the wanted members of a .deb's data tarball (via dpkg-deb --fsys-tarfile), nothing
+    installed. members: paths as the tarball names them ("./usr/share/..."); absent ones are left out."""
+    tar_path = Path(tmp) / "data.tar"
+    try:
+        with open(tar_path, "wb") as out:
+            subprocess.run(["dpkg-deb", "--fsys-tarfile", str(archive)], stdout=out, check=True, timeout=900)
+        with tarfile.open(tar_path) as tf:
+            out_data = {}
+            for info in tf:
+                if info.name in members and info.isfile():
+                    out_data[info.name] = tf.extractfile(info).read()
+            return out_data
+    except (OSError, subprocess.SubprocessError, tarfile.TarError) as e:
+        raise DataError(f"cannot read Debian package {archive.name}: {e}") from e
+
+
 def fetch_deb_member(package: str, version: str, deb_sha256: str, member: str, file_sha256: str,
                      dest: str | os.PathLike, hint: str = "") -> Path:
     """`dest`, checked against `file_sha256`; when missing, download the pinned .deb, check it, extract

