@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import torch
 
@@ -85,8 +86,6 @@ def gatys_cached(photo: torch.Tensor, painting: torch.Tensor, key: str, args, vg
 
     png = json_path = None
     if args.gatys_cache:
-        from pathlib import Path
-
         png, json_path = (Path(args.gatys_cache) / f"{key}{ext}" for ext in (".png", ".json"))
         if png.exists() and json_path.exists():
             return read_image(png, "RGB"), json.loads(json_path.read_text())["seconds"]
