@@ -29,10 +29,11 @@ def sample_audio(args, run, seeds: list[int], labels: list[int] | None) -> int:
 def _real_speech(args) -> int:
     """`genlab data fetch|info real-speech`: the recordings, fetched and checked, with their durations."""
     from genlab.data.audio import SAMPLE_RATE
-    from genlab.data.real_speech import load_real_speech, real_speech_dir, real_speech_files
+    from genlab.data.real_speech import RECORDINGS, ensure_real_speech, read_recording, real_speech_dir
 
-    files = real_speech_files()
-    seconds = {n: round(len(a) / SAMPLE_RATE, 2) for n, a in load_real_speech().items()}
+    paths = ensure_real_speech()  # fetched and checked once
+    files = {str(p): RECORDINGS[n][1] for n, p in paths.items()}
+    seconds = {n: round(len(read_recording(p)) / SAMPLE_RATE, 2) for n, p in paths.items()}
     info = {"name": "real-speech", "cache": str(real_speech_dir()), "files": files, "seconds": seconds}
     text = (f"real-speech: {len(files)} recordings, {sum(seconds.values()):.1f} s at {SAMPLE_RATE} Hz, "
             f"cached in {info['cache']}\n" + "\n".join(f"  {p}  {s:.2f} s  sha256 {d}" for (p, d), s
@@ -45,8 +46,6 @@ def _fetch_audio(args, name: str) -> int:
     from genlab.data import digits, drums, music
     from genlab.data.drumkits import licence_markdown
 
-    if name == "real-speech":
-        return _real_speech(args)
     if name not in CACHED_SETS:
         raise GenlabError(f"dataset '{name}' is read from your own files; nothing to fetch (use {name}:DIR)")
     if name == "spoken-digits":

@@ -175,6 +175,18 @@ def read_deb_members(archive: Path, members, tmp: Path) -> dict[str, bytes]:
         raise DataError(f"cannot read Debian package {archive.name}: {e}") from e
 
 
+def write_checked_members(data: dict[str, bytes], wanted: dict[Path, tuple[str, str]], source: str) -> None:
+    """Write each wanted member of an unpacked archive ({dest: (member, sha256)}; `data` {member: bytes}) to its
+    path atomically, checking its sha256 (a mismatch leaves no file); a member missing from `data` is a DataError."""
+    for dest, (member, digest) in wanted.items():
+        if member not in data:
+            raise DataError(f"'{member}' is not in {source}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(dest) as part:
+            part.write_bytes(data[member])
+            verify_sha256(part, digest, name=f"'{member}' from {source}")
+
+
 def fetch_deb_member(package: str, version: str, deb_sha256: str, member: str, file_sha256: str,
                      dest: str | os.PathLike, hint: str = "") -> Path:
     """`dest`, checked against `file_sha256`; when missing, download the pinned .deb, check it, extract

