@@ -21,7 +21,8 @@ def cmd_upscale(args) -> int:
 
 
 GATYS_OPTIONS = {"steps": 300, "content_weight": 1.0, "style_weight": 10.0, "tv_weight": 1e-2,
-                 "optimizer": "lbfgs", "init": "content", "seed": 0}  # optimisation only; defaults
+                 "optimizer": "lbfgs", "init": "content", "seed": 0, "scales": 1,
+                 "coarse_steps": None}  # optimisation only; defaults
 
 
 def cmd_stylize(args) -> int:
@@ -133,6 +134,7 @@ def add_commands(sub) -> None:
                  "  genlab stylize photo.jpg --style starry-night --out starry.png --size 384\n"
                  "  genlab stylize photo.jpg --style klimt --preserve-color --out kiss.png\n"
                  "  genlab stylize photo.jpg --style my-painting.png --style-weight 3 --steps 500 --out out.png\n"
+                 "  genlab stylize photo.jpg --style starry-night --size 1024 --scales 2 --steps 60 --out big.png\n"
                  "  genlab stylize photo.jpg --run runs/00003-fast-style-starry-night --out starry.png\n"
                  "  genlab stylize photo.jpg --run runs/00004-adain-photos --style klimt --alpha 0.7 --out kiss.png")
     sy.add_argument("photo", metavar="PHOTO")
@@ -148,7 +150,12 @@ def add_commands(sub) -> None:
                     help="longest side of the output in pixels (default: 512; with --run the photo's own size)")
     sy.add_argument("--tile", type=_int_in(64, 8192), default=1024,
                     help="with --run: images with a longer side go through overlapping tiles of this size (default 1024)")
-    sy.add_argument("--steps", type=_int_in(1, 100_000), help="optimisation steps (default 300)")
+    sy.add_argument("--steps", type=_int_in(1, 100_000), help="optimisation steps (default 300; with --scales: "
+                    "at the full size)")
+    sy.add_argument("--scales", type=_int_in(1, 6), help="coarse to fine: optimise at 1/2, 1/4, ... of --size first "
+                    "and start each larger scale from the last result (default 1: only the full size)")
+    sy.add_argument("--coarse-steps", type=_int_in(1, 100_000),
+                    help="with --scales: steps at each coarser scale (default: --steps)")
     sy.add_argument("--content-weight", type=_float_in(0), help="default 1")
     sy.add_argument("--style-weight", type=_float_in(0),
                     help="losses are normalised: 1-3 keeps more of the photo, 10 (default) a strong style")

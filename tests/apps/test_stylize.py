@@ -93,6 +93,9 @@ def test_match_luminance_moves_mean_and_std_to_the_content():
     ({"optimizer": "sgd"}, ConfigError, "optimizer 'sgd' is unknown; known: lbfgs, adam"),
     ({"init": "zeros"}, ConfigError, "init 'zeros' is unknown; known: content, noise"),
     ({"style_weight": -1.0}, ConfigError, "style_weight -1.0 must be a finite number >= 0"),
+    ({"scales": 0}, ConfigError, "scales 0 must be a whole number >= 1"),
+    ({"size": 96, "scales": 3}, ConfigError, "scales 3: the coarsest scale of size 96 would be 24 pixels; expected >= 32"),
+    ({"coarse_steps": 0, "scales": 2}, ConfigError, "coarse_steps 0 must be a whole number >= 1"),
 ])
 def test_bad_options_are_one_line_errors(vgg, kwargs, error, message):
     with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
@@ -130,3 +133,31 @@ def test_progress_reports_each_evaluation(vgg, one_thread):
     run(vgg, smooth_image(32, 32, 0), stripes(32, 32), size=32, steps=3, optimizer="adam",
         progress=lambda step, total, loss: calls.append((step, total, loss)))
     assert [c[:2] for c in calls] == [(1, 3), (2, 3), (3, 3)] and all(c[2] > 0 for c in calls)
+
+
+def test_coarse_to_fine_optimises_each_scale_and_starts_from_the_coarser_result(vgg, one_thread):
+    content, style = smooth_image(60, 80, 5), stripes(64, 64)
+    calls = []
+    result = run(vgg, content, style, size=80, scales=2, coarse_steps=3, steps=2, optimizer="adam",
+                 progress=lambda step, total, loss: calls.append((step, total)))
+    assert [h["size"] for h in result.history] == [40.0] * 3 + [80.0] * 2
+    assert calls == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]  # one bar over both scales
+    assert tuple(result.image.shape) == (3, 60, 80)
+    # the fine scale starts from the upsampled coarse result, not from the photo: its content loss is not 0
+    assert result.history[0]["content"] == 0.0 and result.history[3]["content"] > 0.0
+    # its style loss starts below the photo's own at that size: the coarse scale already moved it
+    fine_only = run(vgg, content, style, size=80, steps=1, optimizer="adam")
+    assert result.history[3]["style"] < fine_only.history[0]["style"]
+    # scales=1 is the plain transfer, bit for bit
+    one = run(vgg, content, style, size=80, steps=2, optimizer="adam")
+    assert torch.equal(one.image, run(vgg, content, style, size=80, steps=2, optimizer="adam", scales=1).image)
+
+
+def test_coarse_to_fine_with_preserve_color_keeps_the_chroma(vgg, one_thread):
+    content = smooth_image(48, 64, 6)
+    out = run(vgg, content, stripes(64, 64), size=64, scales=2, steps=2, coarse_steps=2,
+              preserve_color=True).image
+    got, want = st.rgb_to_ycbcr(out), st.rgb_to_ycbcr(content)
+    assert tuple(out.shape) == (3, 48, 64)
+    assert (got[1:] - want[1:]).abs().max() <= 1.0  # Cb, Cr within one level (uint8 rounding)
+    assert (got[0] - want[0]).abs().max() > 5  # while the luminance did change

@@ -68,75 +68,104 @@ def style_transfer(content: torch.Tensor, style: torch.Tensor, *, size: int = 51
                    content_layers: Sequence[str] = ("relu4_2",),
                    style_layers: Sequence[str] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
                    steps: int = 300, optimizer: str = "lbfgs", lr: float = 0.02, init: str = "content",
-                   seed: int = 0, preserve_color: bool = False, pooling: str = "avg",
-                   device: str | torch.device = "cpu", progress: Callable[[int, int, float], None] | None = None,
+                   seed: int = 0, preserve_color: bool = False, pooling: str = "avg", scales: int = 1,
+                   coarse_steps: int | None = None, device: str | torch.device = "cpu",
+                   progress: Callable[[int, int, float], None] | None = None,
                    vgg: torch.nn.Module | None = None) -> StylizeResult:
     """Gatys style transfer with the per-step losses. size: longest side of the output (the content is
     resized to it); style_size: longest side of the style image (default: size); lr: Adam's step in [-1, 1]
-    pixel units; progress(step, total, loss) is called after each loss evaluation (default: a tqdm bar)."""
+    pixel units; progress(step, total, loss) is called after each loss evaluation (default: a tqdm bar).
+
+    scales > 1 runs coarse to fine (Gatys et al. 2017): first at size / 2^(scales-1) (the style image scaled
+    alike, so strokes keep their size relative to the picture) for `coarse_steps` evaluations (default:
+    `steps`), then each result, upsampled bicubically, starts the next scale, twice the size; `steps` are
+    spent at the full size. History entries carry the side they were measured at ("size")."""
     content_layers, style_layers = _check_layers(content_layers, "content"), _check_layers(style_layers, "style")
     _check_options(size, style_size, steps, optimizer, init, pooling, lr,
                    {"content_weight": content_weight, "style_weight": style_weight, "tv_weight": tv_weight})
+    sizes = _scale_sizes(size, scales)
+    if coarse_steps is not None and (not isinstance(coarse_steps, int) or coarse_steps < 1):
+        raise ConfigError(f"coarse_steps {coarse_steps!r} must be a whole number >= 1")
     content, style = _check_image(content, "content"), _check_image(style, "style")
     if vgg is None:
         from genlab.models.pretrained import load_vgg19
 
         vgg = load_vgg19(device, pooling=pooling)
     start = time.perf_counter()
-    content = resize_longest(content, size)
-    style = resize_longest(style, style_size or size)
-    if preserve_color:
-        style = match_luminance(style, content)
-        content_rgb, content, style = content, luminance_as_rgb(content), luminance_as_rgb(style)
-    target_x = to_float(content[None]).to(device)  # (1, 3, H, W) in [-1, 1]
-    style_x = to_float(style[None]).to(device)
-    with torch.no_grad():
-        content_targets = {k: v.detach() for k, v in vgg(target_x, content_layers).items()}
-        style_targets = {k: gram_matrix(v).detach() for k, v in vgg(style_x, style_layers).items()}
-    if init == "content":
-        x = target_x.clone()
-    else:
-        noise = torch.randn(target_x.shape, generator=torch.Generator().manual_seed(seed))
-        x = (noise * 0.5).clamp(-1, 1).to(device)
-    x.requires_grad_(True)
+    plan = [(s, coarse_steps or steps) for s in sizes[:-1]] + [(sizes[-1], steps)]
+    total_steps = sum(n for _, n in plan)
     history: list[dict[str, float]] = []
-    layers = tuple(dict.fromkeys((*content_layers, *style_layers)))
-
-    def losses() -> torch.Tensor:
-        feats = vgg(x, layers)
-        c = content_loss(feats, content_targets)
-        s = style_loss(feats, style_targets)
-        tv = total_variation(x)
-        total = content_weight * c + style_weight * s + tv_weight * tv
-        history.append({k: float(v.detach()) for k, v in (("content", c), ("style", s), ("tv", tv), ("total", total))})
-        report(len(history), steps, history[-1]["total"])
-        return total
-
     bar = None
     if progress is None:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=steps, desc="stylize", unit="step", leave=False, dynamic_ncols=True)
+        bar = tqdm(total=total_steps, desc="stylize", unit="step", leave=False, dynamic_ncols=True)
 
         def report(step: int, total: int, loss: float) -> None:
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.4g}")
     else:
         report = progress
+    layers = tuple(dict.fromkeys((*content_layers, *style_layers)))
+    x = None
     try:
-        _optimise(x, losses, steps, optimizer, lr)
+        for side, n_steps in plan:
+            scaled = resize_longest(content, side)
+            style_side = max(MIN_SIZE // 2, round((style_size or size) * side / size))
+            scaled_style = resize_longest(style, style_side)
+            if preserve_color:
+                scaled_style = luminance_as_rgb(match_luminance(scaled_style, scaled))
+                scaled = luminance_as_rgb(scaled)
+            target_x = to_float(scaled[None]).to(device)  # (1, 3, H, W) in [-1, 1]
+            with torch.no_grad():
+                content_targets = {k: v.detach() for k, v in vgg(target_x, content_layers).items()}
+                style_feats = vgg(to_float(scaled_style[None]).to(device), style_layers)
+                style_targets = {k: gram_matrix(v).detach() for k, v in style_feats.items()}
+            if x is not None:  # the coarser result, upsampled, starts this scale
+                x = F.interpolate(x.detach(), size=target_x.shape[2:], mode="bicubic", align_corners=False)
+                x = x.clamp(-1, 1)
+            elif init == "content":
+                x = target_x.clone()
+            else:
+                noise = torch.randn(target_x.shape, generator=torch.Generator().manual_seed(seed))
+                x = (noise * 0.5).clamp(-1, 1).to(device)
+            x.requires_grad_(True)
+
+            def losses(x=x, content_targets=content_targets, style_targets=style_targets, side=side) -> torch.Tensor:
+                feats = vgg(x, layers)
+                c = content_loss(feats, content_targets)
+                s = style_loss(feats, style_targets)
+                tv = total_variation(x)
+                total = content_weight * c + style_weight * s + tv_weight * tv
+                history.append({**{k: float(v.detach()) for k, v in (("content", c), ("style", s), ("tv", tv),
+                                                                      ("total", total))}, "size": float(side)})
+                report(len(history), total_steps, history[-1]["total"])
+                return total
+
+            _optimise(x, losses, n_steps, optimizer, lr)
     finally:
         if bar is not None:
             bar.close()
     with torch.no_grad():
         image = to_uint8(x.detach().clamp(-1, 1).cpu())[0]
     if preserve_color:
-        image = recombine_chroma(image, content_rgb)
+        image = recombine_chroma(image, resize_longest(content, size))
     seconds = time.perf_counter() - start
     if history:
         log.info("stylized %dx%d in %.1f s: %s", image.shape[2], image.shape[1], seconds,
                  ", ".join(f"{k} {v:.4g}" for k, v in history[-1].items()))
     return StylizeResult(image=image, history=history, seconds=seconds)
+
+
+def _scale_sizes(size: int, scales: int) -> list[int]:
+    """The longest sides of a coarse-to-fine run, coarsest first, ending at `size`."""
+    if not isinstance(scales, int) or isinstance(scales, bool) or scales < 1:
+        raise ConfigError(f"scales {scales!r} must be a whole number >= 1")
+    sizes = [max(1, round(size / 2 ** k)) for k in reversed(range(scales))]
+    if sizes[0] < MIN_SIZE:
+        raise ConfigError(f"scales {scales}: the coarsest scale of size {size} would be {sizes[0]} pixels; "
+                          f"expected >= {MIN_SIZE} (use fewer scales or a larger size)")
+    return sizes
 
 
 def _optimise(x: torch.Tensor, losses: Callable[[], torch.Tensor], steps: int, optimizer: str, lr: float) -> None:
