@@ -207,14 +207,15 @@ class Style(Family):
         cfg, vgg = self.cfg, self.feature_net(photos.device)
         styles = random_crops(self.style_images(), len(photos), photos.shape[-1], device=photos.device)
         # 1. encode: the target t = AdaIN(f(c), f(s)) (Huang & Belongie 2017, eq. 9), the style's statistics
+        layers = tuple(dict.fromkeys([ENCODER_LAYER, *cfg.style_layers]))
         with torch.no_grad():
-            target = adain(vgg(photos, [ENCODER_LAYER])[ENCODER_LAYER], vgg(styles, [ENCODER_LAYER])[ENCODER_LAYER])
-            style_feats = vgg(styles, cfg.style_layers)
+            style_feats = vgg(styles, layers)  # one pass gives the encoding and the style statistics
+            target = adain(vgg(photos, [ENCODER_LAYER])[ENCODER_LAYER], style_feats[ENCODER_LAYER])
         # 2. decode, re-encode, and compare: content against t at relu4_1 (eq. 11), statistics against s (eq. 12)
         output = decoder(target)
-        feats = vgg(output, tuple(dict.fromkeys([ENCODER_LAYER, *cfg.style_layers])))
+        feats = vgg(output, layers)
         c = content_loss({ENCODER_LAYER: feats[ENCODER_LAYER]}, {ENCODER_LAYER: target})
-        s = normalised_moment_loss(feats, style_feats)
+        s = normalised_moment_loss(feats, {k: style_feats[k] for k in cfg.style_layers})
         tv = total_variation(output)
         loss = cfg.content_weight * c + cfg.style_weight * s + cfg.tv_weight * tv
         update(loss, "stylizer")
