@@ -109,6 +109,39 @@ def test_johnson_training_lowers_its_losses_on_a_fixed_batch():
     assert last["loss"] < 0.7 * first["loss"]
 
 
+def _grads_of_one_step(model, images):
+    """train_step on `images` (the model's own net): its losses and the largest absolute gradient."""
+    net, out = model.trainable()["stylizer"], {}
+
+    def update(loss, name):
+        loss.backward()
+        out["max"] = max(p.grad.abs().max().item() for p in net.parameters())
+        out["grads"] = [p.grad.clone() for p in net.parameters()]
+        net.zero_grad()
+    return model.train_step({"images": images}, model.trainable(), update), out
+
+
+def test_johnson_leaves_flat_patches_out_of_its_step(monkeypatch):
+    import genlab.models.style as style_module
+
+    torch.manual_seed(0)
+    model = _model("johnson")
+    textured = torch.rand(1, 3, 24, 24, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    flat = torch.full((1, 3, 24, 24), 0.9)  # a blown-out sky: one colour
+    _, alone = _grads_of_one_step(model, textured)
+    losses, mixed = _grads_of_one_step(model, torch.cat([textured, flat]))
+    # the flat patch does not take part: the same gradients as the textured patch alone, all finite
+    assert set(losses) == {"loss", "loss_content", "loss_style", "tv"}
+    assert all(torch.equal(a, b) for a, b in zip(alone["grads"], mixed["grads"]))
+    # a batch of flat patches only: a zero update, no losses to log
+    losses, only_flat = _grads_of_one_step(model, flat)
+    assert losses == {} and only_flat["max"] == 0.0
+    # why: through the instance norms a flat patch's gradient is millions of times larger (NaN in a long run)
+    monkeypatch.setattr(style_module, "FLAT_STD", -1.0)
+    _, raw = _grads_of_one_step(model, flat)
+    assert raw["max"] > 1e5 * alone["max"]
+
+
 def test_adain_alpha_zero_ignores_the_style_and_johnson_refuses_one():
     torch.manual_seed(0)
     model = _model("adain").eval()

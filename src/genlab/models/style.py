@@ -33,6 +33,7 @@ from genlab.models.nets.vgg19 import LAYERS, VGG19
 METHODS = {"johnson": "stylizer", "adain": "style_decoder"}  # net -> its role in NETS
 VGG_WEIGHTS = ("imagenet", "random")
 ENCODER_LAYER = "relu4_1"
+FLAT_STD = 1 / 255  # a photo patch whose pixels (in [-1, 1]) vary less than this is one flat colour
 
 
 @dataclass
@@ -190,6 +191,14 @@ class Style(Family):
 
     def _johnson_step(self, photos: torch.Tensor, net: nn.Module, update) -> dict[str, float]:
         cfg, vgg = self.cfg, self.feature_net(photos.device)
+        # A flat patch (one colour: a blown-out sky, a black border) gives every instance norm of the net zero
+        # variance; each then scales the gradient by 1/sqrt(eps) (~316) and a dozen of them overflow float32 (a
+        # preset run went NaN at step 1765 on one white patch). Such a patch has no content to keep: leave it out.
+        keep = photos.flatten(1).std(1) > FLAT_STD
+        if not keep.any():  # nothing to learn from; a zero update keeps data-parallel ranks in step
+            update(net(photos).sum() * 0.0, "stylizer")
+            return {}
+        photos = photos[keep]
         grams = self.style_targets(photos.device)
         # 1. content targets: the photo's own features
         with torch.no_grad():
