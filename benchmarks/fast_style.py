@@ -10,7 +10,10 @@ of each result on the same photos and paintings, and the speed of one forward pa
 Photos: square centre crops of sr-mini images (never trained on), resized to --size. Every result is
 scored with the same measure: Gatys' normalised losses (models/losses.py) on the ImageNet VGG19 with
 average pooling, content at relu4_2 against the photo, style at relu1_1..relu5_1 against the painting at
---size longest side; "photo" is the unstylized photo, for scale. A johnson run stylizes only its own
+--size longest side; "photo" is the unstylized photo, for scale. "total" is Gatys' whole objective (content
++ 10 style + 0.01 total variation, his defaults here); "gatys_evals" is Johnson et al.'s comparison: the
+first L-BFGS evaluation at which Gatys' own objective is as low as the fast result's ("> N" if it never
+is within --gatys-steps). A johnson run stylizes only its own
 painting; an AdaIN run any (the painting is its style input, alpha 1). The gallery has a row per painting
 and photo: photo | Gatys | johnson | AdaIN (grey where no run covers the painting). Prints a JSON line per
 row and writes --json.
@@ -27,6 +30,7 @@ import torch
 PHOTOS = ("kodim23", "kodim03", "kodim19")
 CONTENT_LAYERS = ("relu4_2",)
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+WEIGHTS = {"content_weight": 1.0, "style_weight": 10.0, "tv_weight": 0.01}  # Gatys' objective, both here and there
 
 
 def square(image: torch.Tensor, size: int) -> torch.Tensor:
@@ -40,14 +44,22 @@ def square(image: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def scores(vgg, image: torch.Tensor, photo: torch.Tensor, style_grams: dict) -> dict:
-    """Gatys' normalised content and style losses of uint8 `image` against `photo` and the style's Grams."""
-    from genlab.models.losses import content_loss, gram_matrix, style_loss
+    """Gatys' normalised content and style losses of uint8 `image` against `photo` and the style's Grams, and
+    his whole objective ("total", WEIGHTS)."""
+    from genlab.models.losses import content_loss, style_loss, total_variation
 
     x, p = (im[None].float() / 127.5 - 1 for im in (image, photo))
     with torch.no_grad():
         feats = vgg(x, CONTENT_LAYERS + STYLE_LAYERS)
         targets = vgg(p, CONTENT_LAYERS)
-        return {"content": content_loss(feats, targets).item(), "style": style_loss(feats, style_grams).item()}
+        c, s, tv = content_loss(feats, targets).item(), style_loss(feats, style_grams).item(), total_variation(x).item()
+    total = WEIGHTS["content_weight"] * c + WEIGHTS["style_weight"] * s + WEIGHTS["tv_weight"] * tv
+    return {"content": c, "style": s, "total": round(total, 5)}
+
+
+def gatys_evals(history: list[float], total: float) -> int | str:
+    """The first evaluation (1-based) at which Gatys' objective `history` is at most `total`, else "> N"."""
+    return next((i + 1 for i, h in enumerate(history) if h <= total), f"> {len(history)}")
 
 
 def speed(run, size: int, reps: int, warmup: int) -> tuple[float, float]:
@@ -75,10 +87,12 @@ def painting_grams(vgg, painting: torch.Tensor, size: int) -> dict:
     return {k: gram_matrix(v) for k, v in feats.items()}
 
 
-def gatys_cached(photo: torch.Tensor, painting: torch.Tensor, key: str, args, vgg) -> tuple[torch.Tensor, float]:
-    """Gatys' result for `photo` in `painting`'s style and the seconds it took, from --gatys-cache when that
-    holds it (KEY.png + KEY.json; the cache is keyed by photo, style, size and steps only: clear it when
-    the optimiser changes)."""
+def gatys_cached(photo: torch.Tensor, painting: torch.Tensor, key: str, args,
+                 vgg) -> tuple[torch.Tensor, float, list[float]]:
+    """Gatys' result for `photo` in `painting`'s style, the seconds it took and his objective at each
+    evaluation, from --gatys-cache when that holds them (KEY.png + KEY.json; the cache is keyed by photo,
+    style, size and steps only: clear it when the optimiser changes; an entry without the objective's
+    history, from before it was kept, is computed again)."""
     from genlab.apps.stylize import style_transfer
     from genlab.data.images import read_image
     from genlab.io import write_json
@@ -87,17 +101,19 @@ def gatys_cached(photo: torch.Tensor, painting: torch.Tensor, key: str, args, vg
     png = json_path = None
     if args.gatys_cache:
         png, json_path = (Path(args.gatys_cache) / f"{key}{ext}" for ext in (".png", ".json"))
-        if png.exists() and json_path.exists():
-            return read_image(png, "RGB"), json.loads(json_path.read_text())["seconds"]
+        cached = json.loads(json_path.read_text()) if png.exists() and json_path.exists() else {}
+        if "history" in cached:
+            return read_image(png, "RGB"), cached["seconds"], cached["history"]
     start = time.perf_counter()
-    image = style_transfer(photo, painting, size=args.size, steps=args.gatys_steps, vgg=vgg,
-                           progress=lambda *a: None).image
+    result = style_transfer(photo, painting, size=args.size, steps=args.gatys_steps, vgg=vgg,
+                            progress=lambda *a: None, **WEIGHTS)
     seconds = round(time.perf_counter() - start, 1)
+    history = [round(h["total"], 5) for h in result.history]
     if png is not None:
         png.parent.mkdir(parents=True, exist_ok=True)
-        save_image(image.permute(1, 2, 0).contiguous().numpy(), png)
-        write_json(json_path, {"seconds": seconds})
-    return image, seconds
+        save_image(result.image.permute(1, 2, 0).contiguous().numpy(), png)
+        write_json(json_path, {"seconds": seconds, "history": history})
+    return result.image, seconds, history
 
 
 def main() -> None:
@@ -160,9 +176,9 @@ def main() -> None:
                 photo = square(photos[name], args.size)
                 row = {"photo": name, "style": style, "size": args.size,
                        "photo_losses": scores(vgg, photo, photo, grams)}
-                cells = {}
+                cells, history = {}, None
                 if args.gatys_steps:
-                    image, seconds = gatys_cached(photo, painting, f"{name}-{style}-{args.size}-{args.gatys_steps}",
+                    image, seconds, history = gatys_cached(photo, painting, f"{name}-{style}-{args.size}-{args.gatys_steps}",
                                                   args, vgg)
                     row["gatys"] = {**scores(vgg, image, photo, grams), "seconds": seconds, "steps": args.gatys_steps}
                     cells["gatys"] = image
@@ -173,6 +189,8 @@ def main() -> None:
                     out = stylize_with_run(run, photo, painting if net == "adain" else None)
                     row[net] = {**scores(vgg, out.image, photo, grams), "seconds": round(out.seconds, 3),
                                 "run": run.path.name, "step": run.step}
+                    if history:
+                        row[net]["gatys_evals"] = gatys_evals(history, row[net]["total"])
                     cells[net] = out.image
                 results["losses"].append(row)
                 print(json.dumps(row), flush=True)
