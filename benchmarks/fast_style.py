@@ -6,6 +6,7 @@ of each result on the same photos and paintings, and the speed of one forward pa
     python benchmarks/fast_style.py --run RUN_ADAIN [RUN_JOHNSON ...] --styles starry-night klimt \\
         --gatys-cache ~/.cache/genlab/bench/gatys --gallery docs/images/style-gallery.jpg
     python benchmarks/fast_style.py --run RUN --speed-only --threads 2        # images/s at 512x512
+    (--alpha-strip FILE with an AdaIN run: its --alpha trade-off on the first photo)
 
 Photos: square centre crops of sr-mini images (never trained on), resized to --size. Every result is
 scored with the same measure: Gatys' normalised losses (models/losses.py) on the ImageNet VGG19 with
@@ -30,6 +31,7 @@ import torch
 PHOTOS = ("kodim23", "kodim03", "kodim19")
 CONTENT_LAYERS = ("relu4_2",)
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 WEIGHTS = {"content_weight": 1.0, "style_weight": 10.0, "tv_weight": 0.01}  # Gatys' objective, both here and there
 
 
@@ -133,6 +135,8 @@ def main() -> None:
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--no-speed", action="store_true", help="only the losses and the gallery")
     parser.add_argument("--gallery", help="image: a row per photo and painting: photo | Gatys | johnson | adain")
+    parser.add_argument("--alpha-strip", help="image: an AdaIN run's content/style trade-off, a row per painting: "
+                                              "photo | alpha 0, 0.25, 0.5, 0.75, 1 (the first --photos photo)")
     parser.add_argument("--json", default="benchmarks/fast_style.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -202,6 +206,17 @@ def main() -> None:
             save_image(torch.stack(gallery), args.gallery, nrow=1 + len(columns))
             print(f"gallery: {args.gallery} (rows: {' x '.join(styles)} x {' '.join(args.photos)}; columns: photo | "
                   f"{' | '.join(columns)})", flush=True)
+        adain_runs = [run for run in runs if run.config.model.net == "adain"]
+        if args.alpha_strip and adain_runs:
+            from genlab.viz import save_image
+
+            photo, strip = square(photos[args.photos[0]], args.size), []
+            for style in styles:
+                strip += [photo] + [stylize_with_run(adain_runs[0], photo, style_image(style), alpha=a).image
+                                    for a in ALPHAS]
+            save_image(torch.stack(strip), args.alpha_strip, nrow=1 + len(ALPHAS))
+            print(f"alpha strip: {args.alpha_strip} (rows: {' x '.join(styles)}; columns: photo | alpha "
+                  f"{' '.join(map(str, ALPHAS))})", flush=True)
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1)
 
