@@ -16,7 +16,8 @@ average pooling, content at relu4_2 against the photo, style at relu1_1..relu5_1
 first L-BFGS evaluation at which Gatys' own objective is as low as the fast result's ("> N" if it never
 is within --gatys-steps). A johnson run stylizes only its own
 painting; an AdaIN run any (the painting is its style input, alpha 1). The gallery has a row per painting
-and photo: photo | Gatys | johnson | AdaIN (grey where no run covers the painting). Prints a JSON line per
+and photo: photo | Gatys | johnson | AdaIN (grey where no run covers the painting; a run of the same net and
+painting as an earlier one gets a column, and JSON key, of its own: "johnson:RUN"). Prints a JSON line per
 row and writes --json.
 """
 from __future__ import annotations
@@ -118,6 +119,21 @@ def gatys_cached(photo: torch.Tensor, painting: torch.Tensor, key: str, args,
     return result.image, seconds, history
 
 
+def column_keys(runs) -> list[str]:
+    """A gallery column (and JSON key) per run: its net's name, shared by runs of that net that cover different
+    paintings (a johnson run per painting: one "johnson" column); "net:RUN" for a run whose paintings a run
+    before it in that column already covers (two johnson runs of one painting: a column each)."""
+    keys, covered = [], {}
+    for run in runs:
+        net = run.config.model.net
+        paintings = {run.config.model.style} if net == "johnson" else set(run.config.model.styles) | {"*"}
+        taken = covered.get(net, set())
+        key = net if not (taken & paintings or "*" in taken) else f"{net}:{run.path.name}"
+        covered.setdefault(key, set()).update(paintings)
+        keys.append(key)
+    return keys
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", nargs="*", default=[], help="trained style runs: johnson and/or adain (none: Gatys "
@@ -169,7 +185,8 @@ def main() -> None:
         styles = args.styles or list(dict.fromkeys(
             s for run in runs for s in ([run.config.model.style] if run.config.model.net == "johnson"
                                         else run.config.model.styles)))
-        columns = (["gatys"] if args.gatys_steps else []) + [n for n in ("johnson", "adain") if n in nets]
+        keys = column_keys(runs)
+        columns = (["gatys"] if args.gatys_steps else []) + list(dict.fromkeys(keys))
         vgg = load_vgg19(pooling="avg")
         photos = load_sr_mini(args.photos)
         gallery = []
@@ -186,16 +203,16 @@ def main() -> None:
                                                   args, vgg)
                     row["gatys"] = {**scores(vgg, image, photo, grams), "seconds": seconds, "steps": args.gatys_steps}
                     cells["gatys"] = image
-                for run in runs:
+                for run, key in zip(runs, keys):
                     net = run.config.model.net
-                    if net == "johnson" and run.config.model.style != style or net in cells:
+                    if net == "johnson" and run.config.model.style != style:
                         continue
                     out = stylize_with_run(run, photo, painting if net == "adain" else None)
-                    row[net] = {**scores(vgg, out.image, photo, grams), "seconds": round(out.seconds, 3),
+                    row[key] = {**scores(vgg, out.image, photo, grams), "seconds": round(out.seconds, 3),
                                 "run": run.path.name, "step": run.step}
                     if history:
-                        row[net]["gatys_evals"] = gatys_evals(history, row[net]["total"])
-                    cells[net] = out.image
+                        row[key]["gatys_evals"] = gatys_evals(history, row[key]["total"])
+                    cells[key] = out.image
                 results["losses"].append(row)
                 print(json.dumps(row), flush=True)
                 blank = torch.full_like(photo, 128)  # no run for this painting
